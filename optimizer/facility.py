@@ -1,0 +1,695 @@
+"""Capacitated facility location with OR-Tools: which depot serves which point, within stock.
+
+BACKEND_NOTES_PLACEHOLDER
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.math_opt.python import mathopt
+from ortools.sat.python import cp_model
+
+from optimizer.errors import InputError
+
+__all__ = ["FacilityLocationResult", "solve_facility_location"]
+
+#: CP-SAT works on integers: the largest objective coefficient is scaled to about this many units.
+_COST_RESOLUTION = 2.0**30
+#: ... and the largest stock or total demand of a commodity to about this many units.
+_KG_RESOLUTION = 2.0**30
+#: Flow shares below this are treated as zero (solver tolerances).
+_SHARE_EPS = 1e-7
+
+
+@dataclass(frozen=True)
+class FacilityLocationResult:
+    """The solver's answer: which depot serves which point, which depots open, and how good it is.
+
+    Attributes
+    ----------
+    depot_of_point
+        Depot index per point, ``-1`` when unassigned. In splittable mode: the depot serving
+        the largest share of the point (``-1`` when nothing of it is served).
+    flow
+        ``(n_points, n_depots)`` share of each point's demand served by each depot: rows of 0/1
+        in single-source mode, fractions in splittable mode. ``1 - flow.sum(axis=1)`` is unserved.
+    open_depots
+        Bool per depot. A depot with no fixed cost that serves nothing is reported closed
+        (unless forced open).
+    objective
+        Assignment cost + fixed costs of open depots + penalties of unserved demand, in the
+        caller's units, computed from the returned arrays (so it can be recomputed exactly).
+    best_bound
+        The solver's proven lower bound on the objective, in the caller's units.
+    gap
+        ``(objective - best_bound) / max(|objective|, 1e-9)``; 0.0 when proven optimal.
+    status
+        ``'OPTIMAL'`` (proven), ``'FEASIBLE'`` (time limit hit, ``gap`` says how far), or
+        ``'NOT_SOLVED'`` (the solver found no solution in time; the greedy start is returned,
+        with no bound).
+    solve_time_s
+        Wall time of the whole call (model building included).
+    unassigned
+        ``(point index, reason)`` for every point left (wholly or partly) unserved, by index.
+    backend
+        Which solver produced the answer (``'cp-sat'``, ``'highs'``, ``'scip'``).
+    """
+
+    depot_of_point: np.ndarray
+    flow: np.ndarray
+    open_depots: np.ndarray
+    objective: float
+    best_bound: float
+    gap: float
+    status: str
+    solve_time_s: float
+    unassigned: list[tuple[int, str]] = field(default_factory=list)
+    backend: str = ""
+
+
+@dataclass
+class _Problem:
+    """Validated arrays, and the units (points or groups) the model decides on."""
+
+    cost: np.ndarray  # (P, D) float, inf where not usable
+    demand: np.ndarray  # (P, C)
+    capacity: np.ndarray  # (D, C), inf = unlimited
+    fixed: np.ndarray  # (D,)
+    penalty: np.ndarray  # (P,)
+    closed: np.ndarray  # (D,) bool, force_closed
+    forced: np.ndarray  # (D,) bool, force_open
+    max_open: int | None
+    need_y: bool
+    splittable: bool
+    names: list[str]
+    members: list[np.ndarray]  # per unit: point indices
+    unit_demand: np.ndarray  # (U, C)
+    unit_cost: np.ndarray  # (U, D), inf where not an arc
+    unit_penalty: np.ndarray  # (U,)
+    arcs: list[np.ndarray]  # per unit: depots it may use in the model
+    reach: list[np.ndarray]  # per unit: depots reachable and not force-closed (before stock pruning)
+    pre_unassigned: dict[int, str]  # point -> reason, decided before solving
+
+
+@dataclass
+class _Raw:
+    """What a backend returns, per unit."""
+
+    share: np.ndarray  # (U, D)
+    open: np.ndarray | None  # (D,) bool, None when the model has no opening variables
+    status: str
+    bound: float  # in caller's units, without the constant of pre-unassigned points
+    backend: str
+
+
+def _as_float_array(value: object, name: str, ndim: int) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name} must be numeric: {exc}") from None
+    if arr.ndim != ndim:
+        raise InputError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    return arr
+
+
+def _indices(values: Sequence[int], n: int, name: str) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    for v in values:
+        if not (isinstance(v, (int, np.integer)) and 0 <= v < n):
+            raise InputError(f"{name}: {v!r} is not a depot index in [0, {n})")
+        mask[int(v)] = True
+    return mask
+
+
+def _prepare(
+    cost: np.ndarray,
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    fixed_cost: np.ndarray | None,
+    max_open: int | None,
+    force_open: Sequence[int],
+    force_closed: Sequence[int],
+    reachable: np.ndarray | None,
+    groups: np.ndarray | None,
+    splittable: bool,
+    unassigned_penalty: np.ndarray | None,
+    commodity_names: Sequence[str] | None,
+) -> _Problem:
+    cost = _as_float_array(cost, "cost", 2)
+    n_points, n_depots = cost.shape
+    demand = np.asarray(demand, dtype=float)
+    capacity = np.asarray(capacity, dtype=float)
+    if demand.ndim == 1 and capacity.ndim == 1:  # one commodity
+        demand, capacity = demand[:, None], capacity[:, None]
+    demand = _as_float_array(demand, "demand", 2)
+    capacity = _as_float_array(capacity, "capacity", 2)
+    if demand.shape[0] != n_points:
+        raise InputError(f"demand has {demand.shape[0]} rows but cost has {n_points} points")
+    if capacity.shape[0] != n_depots:
+        raise InputError(f"capacity has {capacity.shape[0]} rows but cost has {n_depots} depots")
+    if demand.shape[1] != capacity.shape[1]:
+        raise InputError(f"demand has {demand.shape[1]} commodities but capacity has {capacity.shape[1]}")
+    n_comm = demand.shape[1]
+    if np.isnan(cost).any() or (cost < 0).any():
+        raise InputError("cost must be >= 0 (np.inf = unreachable), without NaN")
+    if not np.isfinite(demand).all() or (demand < 0).any():
+        raise InputError("demand must be finite and >= 0")
+    if np.isnan(capacity).any() or (capacity < 0).any():
+        raise InputError("capacity must be >= 0 (np.inf = unlimited)")
+    if fixed_cost is None:
+        fixed = np.zeros(n_depots)
+    else:
+        fixed = _as_float_array(fixed_cost, "fixed_cost", 1)
+        if fixed.shape != (n_depots,):
+            raise InputError(f"fixed_cost has shape {fixed.shape}, expected ({n_depots},)")
+        if not np.isfinite(fixed).all() or (fixed < 0).any():
+            raise InputError("fixed_cost must be finite and >= 0")
+    if max_open is not None and (not isinstance(max_open, (int, np.integer)) or max_open < 0):
+        raise InputError(f"max_open must be a non-negative integer, got {max_open!r}")
+    forced = _indices(force_open, n_depots, "force_open")
+    closed = _indices(force_closed, n_depots, "force_closed")
+    if (forced & closed).any():
+        raise InputError(f"depots both forced open and closed: {np.flatnonzero(forced & closed).tolist()}")
+    if max_open is not None and forced.sum() > max_open:
+        raise InputError(f"force_open names {int(forced.sum())} depots but max_open is {max_open}")
+    if reachable is None:
+        reach_mask = np.ones(cost.shape, dtype=bool)
+    else:
+        reach_mask = np.asarray(reachable, dtype=bool)
+        if reach_mask.shape != cost.shape:
+            raise InputError(f"reachable has shape {reach_mask.shape}, expected {cost.shape}")
+    finite = np.isfinite(cost)
+    finite_max = np.where(finite, cost, 0.0).max(axis=1, initial=0.0)
+    if unassigned_penalty is None:
+        penalty = 10.0 * finite_max + 1.0
+    else:
+        penalty = _as_float_array(unassigned_penalty, "unassigned_penalty", 1)
+        if penalty.shape != (n_points,):
+            raise InputError(f"unassigned_penalty has shape {penalty.shape}, expected ({n_points},)")
+        if not np.isfinite(penalty).all() or (penalty < 0).any():
+            raise InputError("unassigned_penalty must be finite and >= 0")
+    if commodity_names is None:
+        names = [f"commodity {c}" for c in range(n_comm)]
+    else:
+        names = [str(n) for n in commodity_names]
+        if len(names) != n_comm:
+            raise InputError(f"commodity_names has {len(names)} names for {n_comm} commodities")
+
+    # Per point: depots it may use at all.
+    reach_raw = finite & reach_mask
+    usable = reach_raw & ~closed[None, :]
+    pre: dict[int, str] = {}
+    for i in np.flatnonzero(~usable.any(axis=1)):
+        if reach_raw[i].any():
+            pre[int(i)] = "all reachable depots are closed"
+        elif finite[i].any():
+            pre[int(i)] = "no depot within reach (every depot beyond the reach limit)"
+        else:
+            pre[int(i)] = "no depot within reach (no route)"
+
+    # Units: one per point, or one per group (points of a group that can reach nothing are left out).
+    if groups is None:
+        members = [np.array([i]) for i in range(n_points) if i not in pre]
+    else:
+        g = np.asarray(groups)
+        if g.shape != (n_points,):
+            raise InputError(f"groups has shape {g.shape}, expected ({n_points},)")
+        keep = np.array([i not in pre for i in range(n_points)], dtype=bool)
+        _, inverse = np.unique(g, return_inverse=True)
+        order = np.argsort(inverse, kind="stable")
+        bounds = np.flatnonzero(np.diff(inverse[order])) + 1
+        members = [m[keep[m]] for m in np.split(order, bounds)]
+        members = [m for m in members if m.size]
+
+    unit_demand = np.array([demand[m].sum(axis=0) for m in members]).reshape(len(members), n_comm)
+    unit_penalty = np.array([penalty[m].sum() for m in members], dtype=float)
+    unit_cost = np.full((len(members), n_depots), np.inf)
+    arcs: list[np.ndarray] = []
+    reach: list[np.ndarray] = []
+    kept: list[int] = []
+    for u, m in enumerate(members):
+        ok = usable[m].all(axis=0)
+        if not ok.any():
+            for i in m:
+                pre[int(i)] = "no single depot is within reach of every point of its group"
+            continue
+        depots = np.flatnonzero(ok)
+        unit_cost[u, depots] = cost[np.ix_(m, depots)].sum(axis=0)
+        fits = depots
+        if not splittable:  # a unit must fit whole in one depot
+            fits = depots[(unit_demand[u][None, :] <= capacity[depots]).all(axis=1)]
+        if fits.size == 0:
+            reason = _stock_reason(unit_demand[u], capacity[depots], names, whole=True)
+            for i in m:
+                pre[int(i)] = reason
+            continue
+        kept.append(u)
+        arcs.append(fits)
+        reach.append(depots)
+    members = [members[u] for u in kept]
+    unit_cost = unit_cost[kept]
+    unit_cost[~np.isfinite(unit_cost)] = np.inf
+    for k, a in enumerate(arcs):  # drop entries of depots pruned for stock
+        row = np.full(n_depots, np.inf)
+        row[a] = unit_cost[k, a]
+        unit_cost[k] = row
+    need_y = bool((fixed > 0).any() or max_open is not None)
+    return _Problem(
+        cost=np.where(usable, cost, np.inf),
+        demand=demand,
+        capacity=capacity,
+        fixed=fixed,
+        penalty=penalty,
+        closed=closed,
+        forced=forced,
+        max_open=None if max_open is None else int(max_open),
+        need_y=need_y,
+        splittable=bool(splittable),
+        names=names,
+        members=members,
+        unit_demand=unit_demand[kept].reshape(len(kept), n_comm),
+        unit_cost=unit_cost.reshape(len(kept), n_depots),
+        unit_penalty=unit_penalty[kept],
+        arcs=arcs,
+        reach=reach,
+        pre_unassigned=pre,
+    )
+
+
+def _stock_reason(need: np.ndarray, stock: np.ndarray, names: list[str], *, whole: bool) -> str:
+    """Why ``need`` (per commodity) fits in none of the ``stock`` rows (depots)."""
+    short = need[None, :] > stock + 1e-9 * np.maximum(need[None, :], 1.0)
+    counts = short.sum(axis=0)
+    which = [names[c] for c in np.argsort(-counts, kind="stable") if counts[c] > 0] or names[:1]
+    text = f"not enough stock of {', '.join(which)} at reachable depots"
+    if whole and short.all(axis=1).all() and len(which) == 1:
+        c = names.index(which[0])
+        largest = float(np.max(stock[:, c], initial=0.0))
+        text += f" (needs {need[c]:.6g}, largest reachable stock {largest:.6g})"
+    return text
+
+
+def _greedy(p: _Problem) -> tuple[np.ndarray, np.ndarray]:
+    """Single-source start: largest units first, each to its cheapest depot with room."""
+    n_depots = p.capacity.shape[0]
+    residual = p.capacity.copy()
+    opened = p.forced.copy()
+    limit = n_depots if p.max_open is None else p.max_open
+    assign = np.full(len(p.members), -1)
+    order = np.lexsort((np.arange(len(p.members)), -p.unit_demand.sum(axis=1)))
+    for u in order:
+        arcs = p.arcs[u]
+        for j in arcs[np.argsort(p.unit_cost[u, arcs], kind="stable")]:
+            if p.unit_cost[u, j] >= p.unit_penalty[u]:
+                break
+            if not opened[j] and opened.sum() >= limit:
+                continue
+            if (p.unit_demand[u] <= residual[j]).all():
+                assign[u] = j
+                residual[j] -= p.unit_demand[u]
+                opened[j] = True
+                break
+    return assign, opened
+
+
+def _solve_cpsat(p: _Problem, time_limit_s: float, seed: int, num_workers: int) -> _Raw:
+    n_depots = p.capacity.shape[0]
+    model = cp_model.CpModel()
+    coefs = [p.unit_penalty.max(initial=0.0), p.fixed.max(initial=0.0)]
+    coefs += [p.unit_cost[u, a].max() for u, a in enumerate(p.arcs)]
+    top = max(max(coefs), 1e-300)
+    scale = 2.0 ** math.floor(math.log2(_COST_RESOLUTION / top))
+
+    def icost(v: float) -> int:  # rounding down keeps the scaled bound a valid bound
+        return int(math.floor(v * scale))
+
+    x: list[dict[int, cp_model.IntVar]] = []
+    drop: list[cp_model.IntVar] = []
+    obj_vars: list[cp_model.IntVar] = []
+    obj_coefs: list[int] = []
+    for u, arcs in enumerate(p.arcs):
+        row = {int(j): model.new_bool_var(f"x{u}_{j}") for j in arcs}
+        d = model.new_bool_var(f"drop{u}")
+        model.add_exactly_one([*row.values(), d])
+        x.append(row)
+        drop.append(d)
+        for j, v in row.items():
+            obj_vars.append(v)
+            obj_coefs.append(icost(p.unit_cost[u, j]))
+        obj_vars.append(d)
+        obj_coefs.append(icost(p.unit_penalty[u]))
+    y: dict[int, cp_model.IntVar] = {}
+    if p.need_y:
+        for j in range(n_depots):
+            if p.closed[j]:
+                continue
+            y[j] = model.new_bool_var(f"open{j}")
+            if p.forced[j]:
+                model.add(y[j] == 1)
+            if p.fixed[j] > 0:
+                obj_vars.append(y[j])
+                obj_coefs.append(icost(p.fixed[j]))
+        for row in x:
+            for j, v in row.items():
+                model.add_implication(v, y[j])
+        if p.max_open is not None:
+            model.add(sum(y.values()) <= p.max_open)
+    for c in range(p.demand.shape[1]):
+        finite_cap = p.capacity[np.isfinite(p.capacity[:, c]), c]
+        top_kg = max(float(p.unit_demand[:, c].sum()), float(finite_cap.max(initial=0.0)), 1e-300)
+        kscale = 2.0 ** math.floor(math.log2(_KG_RESOLUTION / top_kg))
+        for j in range(n_depots):
+            if not np.isfinite(p.capacity[j, c]):
+                continue
+            terms = [(int(math.ceil(p.unit_demand[u, c] * kscale)), row[j]) for u, row in enumerate(x) if j in row]
+            terms = [(w, v) for w, v in terms if w > 0]
+            cap = int(math.floor(p.capacity[j, c] * kscale))
+            if sum(w for w, _ in terms) <= cap:
+                continue
+            expr = cp_model.LinearExpr.weighted_sum([v for _, v in terms], [w for w, _ in terms])
+            if j in y:
+                model.add(expr <= cap * y[j])
+            else:
+                model.add(expr <= cap)
+    model.minimize(cp_model.LinearExpr.weighted_sum(obj_vars, obj_coefs))
+
+    assign, opened = _greedy(p)
+    for u, row in enumerate(x):
+        for j, v in row.items():
+            model.add_hint(v, assign[u] == j)
+        model.add_hint(drop[u], assign[u] < 0)
+    for j, v in y.items():
+        model.add_hint(v, bool(opened[j]))
+
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit_s)
+    solver.parameters.random_seed = int(seed)
+    solver.parameters.num_workers = int(num_workers)
+    status = solver.solve(model)
+    share = np.zeros((len(p.members), n_depots))
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        for u, row in enumerate(x):
+            for j, v in row.items():
+                if solver.boolean_value(v):
+                    share[u, j] = 1.0
+        open_ = np.zeros(n_depots, dtype=bool)
+        for j, v in y.items():
+            open_[j] = solver.boolean_value(v)
+        return _Raw(
+            share=share,
+            open=open_ if p.need_y else None,
+            status="OPTIMAL" if status == cp_model.OPTIMAL else "FEASIBLE",
+            bound=solver.best_objective_bound / scale,
+            backend="cp-sat",
+        )
+    return _greedy_raw(p, assign, opened, "cp-sat")
+
+
+def _greedy_raw(p: _Problem, assign: np.ndarray, opened: np.ndarray, backend: str) -> _Raw:
+    share = np.zeros((len(p.members), p.capacity.shape[0]))
+    for u, j in enumerate(assign):
+        if j >= 0:
+            share[u, j] = 1.0
+    return _Raw(share=share, open=opened if p.need_y else None, status="NOT_SOLVED", bound=-math.inf, backend=backend)
+
+
+_MIP_SOLVERS = {"highs": mathopt.SolverType.HIGHS, "scip": mathopt.SolverType.GSCIP}
+
+
+def _solve_mip(p: _Problem, time_limit_s: float, seed: int, num_workers: int, engine: str) -> _Raw:
+    n_depots = p.capacity.shape[0]
+    model = mathopt.Model(name="cflp")
+    integral = not p.splittable
+    x: list[dict[int, mathopt.Variable]] = []
+    drop: list[mathopt.Variable] = []
+    obj_terms: dict[mathopt.Variable, float] = {}
+    for u, arcs in enumerate(p.arcs):
+        row = {int(j): model.add_variable(lb=0.0, ub=1.0, is_integer=integral) for j in arcs}
+        d = model.add_variable(lb=0.0, ub=1.0)  # 1 - sum(x): integral whenever x is
+        model.add_linear_constraint(mathopt.fast_sum([*row.values(), d]) == 1.0)
+        x.append(row)
+        drop.append(d)
+        for j, v in row.items():
+            obj_terms[v] = float(p.unit_cost[u, j])
+        obj_terms[d] = float(p.unit_penalty[u])
+    y: dict[int, mathopt.Variable] = {}
+    if p.need_y:
+        for j in range(n_depots):
+            if p.closed[j]:
+                continue
+            y[j] = model.add_binary_variable()
+            if p.forced[j]:
+                y[j].lower_bound = 1.0
+            if p.fixed[j] > 0:
+                obj_terms[y[j]] = float(p.fixed[j])
+        for row in x:
+            for j, v in row.items():
+                model.add_linear_constraint(v <= y[j])
+        if p.max_open is not None:
+            model.add_linear_constraint(mathopt.fast_sum(y.values()) <= p.max_open)
+    for c in range(p.demand.shape[1]):
+        for j in range(n_depots):
+            if not np.isfinite(p.capacity[j, c]):
+                continue
+            terms = [(float(p.unit_demand[u, c]), row[j]) for u, row in enumerate(x) if j in row]
+            terms = [(w, v) for w, v in terms if w > 0]
+            if sum(w for w, _ in terms) <= p.capacity[j, c]:
+                continue
+            expr = mathopt.fast_sum(w * v for w, v in terms)
+            cap = float(p.capacity[j, c])
+            model.add_linear_constraint(expr - cap * y[j] <= 0.0 if j in y else expr <= cap)
+    model.minimize(0.0)
+    for v, coef in obj_terms.items():
+        model.objective.set_linear_coefficient(v, coef)
+
+    params = mathopt.SolveParameters(
+        time_limit=datetime.timedelta(seconds=float(time_limit_s)),
+        random_seed=int(seed),
+        threads=None if engine == "highs" else int(num_workers),  # HiGHS refuses the option
+        relative_gap_tolerance=1e-7,
+        absolute_gap_tolerance=0.0,
+    )
+    result = mathopt.solve(model, _MIP_SOLVERS[engine], params=params)
+    reason = result.termination.reason
+    share = np.zeros((len(p.members), n_depots))
+    if not result.has_primal_feasible_solution():
+        assign, opened = _greedy(p) if integral else (np.full(len(p.members), -1), p.forced.copy())
+        return _greedy_raw(p, assign, opened, engine)
+    values = result.variable_values()
+    for u, row in enumerate(x):
+        for j, v in row.items():
+            share[u, j] = values[v]
+    open_ = np.zeros(n_depots, dtype=bool)
+    for j, v in y.items():
+        open_[j] = values[v] > 0.5
+    return _Raw(
+        share=share,
+        open=open_ if p.need_y else None,
+        status="OPTIMAL" if reason == mathopt.TerminationReason.OPTIMAL else "FEASIBLE",
+        bound=float(result.termination.objective_bounds.dual_bound),
+        backend=engine,
+    )
+
+
+def _clean(p: _Problem, raw: _Raw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Round the solver's values, repair tolerance-level stock excess: (share per unit, available, open)."""
+    share = raw.share.copy()
+    n_depots = p.capacity.shape[0]
+    if p.splittable:
+        share[share < _SHARE_EPS] = 0.0
+        share = np.clip(share, 0.0, 1.0)
+        total = share.sum(axis=1)
+        over = total > 1.0
+        share[over] /= total[over, None]
+    else:
+        best = share.argmax(axis=1)
+        took = share.max(axis=1, initial=0.0) > 0.5 if share.size else np.zeros(len(share), dtype=bool)
+        share = np.zeros_like(share)
+        share[np.flatnonzero(took), best[took]] = 1.0
+    if raw.open is None:
+        open_ = ~p.closed.copy()
+    else:
+        open_ = raw.open.copy() & ~p.closed
+    share[:, ~open_] = 0.0
+    # Stock: solver tolerances may overshoot by a hair; scale down (splittable) or drop (single-source).
+    for j in range(n_depots):
+        for c in range(p.demand.shape[1]):
+            cap = p.capacity[j, c]
+            load = float(share[:, j] @ p.unit_demand[:, c])
+            if load <= cap:
+                continue
+            if p.splittable:
+                share[:, j] *= cap / load * (1.0 - 1e-12)
+            else:
+                users = np.flatnonzero(share[:, j] > 0)
+                for u in users[np.argsort(p.unit_penalty[users], kind="stable")]:
+                    if float(share[:, j] @ p.unit_demand[:, c]) <= cap:
+                        break
+                    share[u, j] = 0.0
+    used = share.sum(axis=0) > 0
+    return share, open_, open_ & (used | p.forced | (p.fixed > 0))
+
+
+def _drop_reason(p: _Problem, u: int, share: np.ndarray, available: np.ndarray, status: str) -> str:
+    reach = p.reach[u]
+    live = reach[available[reach]]
+    if live.size == 0:
+        if p.max_open is not None and available.sum() >= p.max_open:
+            return f"all reachable depots are closed (max_open={p.max_open})"
+        return "all reachable depots are closed (opening one costs more than leaving it unserved)"
+    loads = share.T @ p.unit_demand  # (D, C)
+    residual = p.capacity[live] - loads[live]
+    missing = 1.0 - share[u].sum()
+    need = p.unit_demand[u] * missing
+    if p.splittable:
+        room = (residual < 1e-9 * np.maximum(need[None, :], 1.0)) & (need[None, :] > 0)
+        if room.any(axis=1).all():
+            return _stock_reason(need, residual, p.names, whole=False)
+    elif (need[None, :] > residual + 1e-9 * np.maximum(need[None, :], 1.0)).any(axis=1).all():
+        return _stock_reason(need, residual, p.names, whole=False)
+    if status == "OPTIMAL":
+        return "serving it costs more than its unassigned penalty"
+    return "left unserved by the solver within the time limit"
+
+
+def solve_facility_location(
+    cost: np.ndarray,
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    *,
+    fixed_cost: np.ndarray | None = None,
+    max_open: int | None = None,
+    force_open: Sequence[int] = (),
+    force_closed: Sequence[int] = (),
+    reachable: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
+    splittable: bool = False,
+    unassigned_penalty: np.ndarray | None = None,
+    commodity_names: Sequence[str] | None = None,
+    time_limit_s: float = 30.0,
+    seed: int = 0,
+    num_workers: int = 1,
+) -> FacilityLocationResult:
+    """Choose which depots open and which depot serves each point, within stock.
+
+    Minimises assignment cost + fixed costs of open depots + penalties of unserved points.
+    Never raises for an infeasible plan: points that cannot be served are left unassigned
+    (their penalty is paid) and listed with a reason.
+
+    Parameters
+    ----------
+    cost
+        ``(n_points, n_depots)`` cost of serving the *whole* demand of point ``i`` from depot
+        ``j`` (e.g. travel time × kg); ``np.inf`` = unreachable.
+    demand
+        ``(n_points, n_commodities)`` kg, >= 0 (1-D together with a 1-D ``capacity`` = one commodity).
+    capacity
+        ``(n_depots, n_commodities)`` kg of stock, >= 0; ``np.inf`` = unlimited.
+    fixed_cost
+        Per-depot cost of opening it; ``None`` = free (every depot may serve).
+    max_open
+        At most this many depots open.
+    force_open, force_closed
+        Depot indices that must open / may serve nothing.
+    reachable
+        Bool ``(n_points, n_depots)`` extra exclusion mask (e.g. travel time over a limit),
+        combined with ``np.isfinite(cost)``.
+    groups
+        Group id per point: all served points of a group share one depot (ward-level mode).
+        The group may only use depots every one of its points can reach; a point that can
+        reach no depot at all is left out of its group (unassigned), the rest is still served.
+    splittable
+        A point's (group's) demand may be split across depots (the OR-Library CFLP convention);
+        otherwise single-source.
+    unassigned_penalty
+        Per-point cost of leaving it unserved (larger = higher priority). Default
+        ``10 × max finite cost of the point + 1``: everything that can be served is.
+    commodity_names
+        Names used in the reasons of ``unassigned`` (default ``'commodity 0'``, ...).
+    time_limit_s
+        Wall-clock limit of the solver.
+    seed
+        Solver random seed.
+    num_workers
+        Solver threads. With 1 (default) the result is deterministic for a given input and
+        seed whenever the solve finishes before ``time_limit_s``. When the limit cuts a
+        solve short, the incumbent depends on machine speed; CP-SAT with several workers is
+        not deterministic either.
+
+    Returns
+    -------
+    FacilityLocationResult
+
+    Raises
+    ------
+    InputError
+        On shape mismatches, negative or NaN values, or contradictory options.
+    """
+    start = time.perf_counter()
+    if not time_limit_s > 0:
+        raise InputError(f"time_limit_s must be > 0, got {time_limit_s!r}")
+    if not (isinstance(num_workers, (int, np.integer)) and num_workers >= 1):
+        raise InputError(f"num_workers must be a positive integer, got {num_workers!r}")
+    p = _prepare(
+        cost, demand, capacity, fixed_cost, max_open, force_open, force_closed, reachable,
+        groups, splittable, unassigned_penalty, commodity_names,
+    )
+    n_points, n_depots = p.cost.shape
+    backend = _BACKEND_SPLIT if p.splittable else _BACKEND_SINGLE
+    if not p.members:
+        raw = _Raw(np.zeros((0, n_depots)), p.forced.copy() if p.need_y else None, "OPTIMAL", 0.0, backend)
+    elif backend == "cp-sat":
+        raw = _solve_cpsat(p, time_limit_s, seed, num_workers)
+    else:
+        raw = _solve_mip(p, time_limit_s, seed, num_workers, backend)
+    share, available, open_ = _clean(p, raw)
+
+    flow = np.zeros((n_points, n_depots))
+    for u, m in enumerate(p.members):
+        flow[m] = share[u]
+    served = flow.sum(axis=1)
+    depot_of_point = np.where(served > 0, flow.argmax(axis=1), -1)
+    unassigned = dict(p.pre_unassigned)
+    for u, m in enumerate(p.members):
+        missing = 1.0 - share[u].sum()
+        if missing <= _SHARE_EPS:
+            continue
+        reason = _drop_reason(p, u, share, available, raw.status)
+        if missing < 1.0 - _SHARE_EPS:
+            reason += f" ({missing:.0%} of its demand unserved)"
+        for i in m:
+            unassigned[int(i)] = reason
+
+    objective = _objective(p.cost, p.fixed, p.penalty, flow, open_)
+    constant = float(sum(p.penalty[i] for i in p.pre_unassigned))
+    bound = min(raw.bound + constant, objective)
+    gap = 0.0 if objective - bound <= 1e-9 * max(abs(objective), 1.0) else (objective - bound) / max(abs(objective), 1e-9)
+    return FacilityLocationResult(
+        depot_of_point=depot_of_point.astype(int),
+        flow=flow,
+        open_depots=open_,
+        objective=objective,
+        best_bound=bound,
+        gap=float(gap),
+        status=raw.status,
+        solve_time_s=time.perf_counter() - start,
+        unassigned=sorted(unassigned.items()),
+        backend=raw.backend,
+    )
+
+
+def _objective(cost: np.ndarray, fixed: np.ndarray, penalty: np.ndarray, flow: np.ndarray, open_: np.ndarray) -> float:
+    """Cost of a plan in the caller's units (what the tests recompute)."""
+    assigned = float(np.where(flow > 0, cost, 0.0).__mul__(flow).sum())
+    unserved = float(penalty @ np.clip(1.0 - flow.sum(axis=1), 0.0, 1.0))
+    return assigned + float(fixed[open_].sum()) + unserved
+
+
+_BACKEND_SINGLE = "cp-sat"
+_BACKEND_SPLIT = "highs"
