@@ -125,5 +125,185 @@ def network_info(osm, profile, config, excluded, close_osm_id, close_name, close
         _print_info(info)
 
 
+# ---------------------------------------------------------------------------------------- scenario
+
+_scenario_argument = click.argument("scenario_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
+
+
+@main.group()
+def scenario() -> None:
+    """Export the embedded default scenario as editable files."""
+
+
+@scenario.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--with-points", is_flag=True,
+              help="Also write the generated drop points (demand_points.csv) so you can edit them.")
+@_reported
+def scenario_export(folder, with_points):
+    """Write the embedded default day (26/07/2021) as CSV/TOML files into FOLDER."""
+    from optimizer.scenario import default_scenario, export_scenario
+
+    written = export_scenario(default_scenario(), folder, include_demand_points=with_points)
+    click.echo(f"wrote the default scenario to {written}/")
+    for path in sorted(Path(written).iterdir()):
+        click.echo(f"  {path.name}")
+
+
+@main.command()
+@_scenario_argument
+@_reported
+def validate(scenario_dir):
+    """Check a scenario folder (default: the embedded day) and summarise it, or list every problem."""
+    from optimizer.network import load_network
+    from optimizer.scenario import load_scenario, validate_scenario
+
+    loaded = load_scenario(scenario_dir)
+    report = validate_scenario(loaded, network=load_network(profile="truck", closures=[
+        c for c in loaded.closures if c.applies_to("truck")]))
+    click.echo(report.text())
+    return EXIT_OK if report.ok else EXIT_INPUT
+
+
+# -------------------------------------------------------------------------------------------- plans
+
+
+def _plan_options(command):
+    command = click.option("--time-limit", "time_limit", type=click.FloatRange(min=1), default=60.0,
+                           show_default=True, help="Solver time in seconds (assignment + routing).")(command)
+    command = click.option("--seed", type=int, default=0, show_default=True,
+                           help="Same scenario and seed give the same plan.")(command)
+    command = click.option("--level", type=click.Choice(["point", "ward"]), default="point", show_default=True,
+                           help="Assign depots per drop point or per whole ward.")(command)
+    command = click.option("--max-depots", type=click.IntRange(min=1), help="Open at most N depots.")(command)
+    command = click.option("--close", "close", multiple=True, metavar="DEPOT_ID",
+                           help="Close a depot for the day (repeatable).")(command)
+    command = click.option("--cross-depot", is_flag=True, help="Let vehicles serve other depots' points.")(command)
+    command = click.option("--balance", is_flag=True, help="Even out route durations across vehicles.")(command)
+    return command
+
+
+def _options(kwargs):
+    from optimizer.plan import PlanOptions
+
+    return PlanOptions(time_limit_s=kwargs["time_limit"], seed=kwargs["seed"], level=kwargs["level"],
+                       max_depots=kwargs["max_depots"], close_depots=tuple(kwargs["close"]),
+                       cross_depot=kwargs["cross_depot"], balance=kwargs["balance"])
+
+
+def _run(scenario_dir, *, date=None, **kwargs):
+    """Load, plan with a progress bar on a terminal, and return the plan."""
+    import dataclasses
+    import datetime as dt
+
+    from tqdm import tqdm
+
+    from optimizer.plan import STAGES, run_plan
+    from optimizer.scenario import load_scenario
+
+    loaded = load_scenario(scenario_dir)
+    if date is not None:
+        loaded = dataclasses.replace(loaded, date=dt.date.fromisoformat(date))
+    options = _options(kwargs)
+    with tqdm(total=len(STAGES), disable=not sys.stderr.isatty(), unit="stage", leave=False) as bar:
+        def progress(stage):
+            bar.set_description(stage)
+            bar.update(0 if bar.n == 0 and stage == STAGES[0] else 1)
+
+        plan = run_plan(loaded, options=options, progress=progress)
+        bar.set_description("outputs")
+    return plan
+
+
+def _print_summary(plan) -> None:
+    k = plan.kpis
+    click.echo(f"{plan.title} — {plan.date}")
+    click.echo(f"  delivered {k['delivered_kg'] / 1000:,.1f} t of {k['demand_kg'] / 1000:,.1f} t "
+               f"({k['served_share']:.1%}); unserved {k['unserved_kg'] / 1000:,.1f} t")
+    click.echo(f"  {k['vehicles_used']}/{k['vehicles_available']} vehicles, {k['trips']} trips, {k['km']:,.0f} km, "
+               f"{k['hours']:,.0f} vehicle-hours; {k['drop_points']} drop points from {k['depots']} depots")
+    click.echo("  served by zone: " + ", ".join(f"{z} {v:.0%}" for z, v in k["served_share_by_zone"].items()))
+    click.echo("  served by locality: " + ", ".join(f"{z} {v:.0%}" for z, v in k["served_share_by_locality"].items()))
+    if k["unserved_kg_by_reason"]:
+        click.echo("  unserved by reason: " + ", ".join(f"{r} {kg / 1000:,.1f} t"
+                                                        for r, kg in k["unserved_kg_by_reason"].items()))
+    a, r = k["assignment"], k["routing"]
+    click.echo(f"  depot assignment: {a['status']}, gap {a['gap']:.2%}, {a['solve_time_s']:.1f} s ({a['backend']})")
+    cut = " — cut short by the time limit: best plan so far" if r["stopped_by"] == "time limit" else ""
+    click.echo(f"  routing: {r['status']}, {r['solve_time_s']:.1f} s, stopped by {r['stopped_by']}{cut}")
+    if k["approximate_legs"]:
+        click.echo(f"  {k['approximate_legs']} legs use APPROXIMATE roads (Ninh Hòa / Vạn Ninh corridor)")
+
+
+@main.command()
+@_scenario_argument
+@_plan_options
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/assign"),
+              show_default=True, help="Output folder.")
+@_reported
+def assign(scenario_dir, out, **kwargs):
+    """Assign drop points (or wards) to depots within stock; write assignment.csv."""
+    from optimizer.files import staged_folder
+    from optimizer.plan import plan_assignment
+    from optimizer.scenario import load_scenario
+
+    assignment = plan_assignment(load_scenario(scenario_dir), options=_options(kwargs))
+    with staged_folder(out) as staging:
+        assignment.points.to_csv(staging / "assignment.csv", index=False, encoding="utf-8-sig")
+        assignment.depots.to_csv(staging / "depot_load.csv", index=False, encoding="utf-8-sig")
+        assignment.unassigned.to_csv(staging / "unassigned.csv", index=False, encoding="utf-8-sig")
+    summary = assignment.depots.pivot_table(index=["depot_id", "name"], columns="commodity",
+                                            values=["load_kg", "stock_kg"], aggfunc="sum")
+    click.echo(summary.round(0).to_string())
+    click.echo(f"objective {assignment.objective:,.0f}, best bound {assignment.best_bound:,.0f}, "
+               f"gap {assignment.gap:.3%}, {assignment.status}, {assignment.solve_time_s:.1f} s")
+    click.echo(f"unassigned points: {len(assignment.unassigned)}; wrote {out / 'assignment.csv'}")
+    return EXIT_PARTIAL if len(assignment.unassigned) else EXIT_OK
+
+
+@main.command()
+@_scenario_argument
+@_plan_options
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/route"),
+              show_default=True, help="Output folder.")
+@_reported
+def route(scenario_dir, out, **kwargs):
+    """Plan the routes; write routes.csv, plan.json and unserved.csv."""
+    from optimizer.report import write_route_files
+
+    plan = _run(scenario_dir, **kwargs)
+    write_route_files(plan, out)
+    _print_summary(plan)
+    click.echo(f"wrote {out}/routes.csv, plan.json, unserved.csv")
+    return EXIT_PARTIAL if len(plan.unserved) else EXIT_OK
+
+
+@main.command()
+@_scenario_argument
+@_plan_options
+@click.option("--date", help="Planning day YYYY-MM-DD (default: the scenario's).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: output/<date>).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              help="Language of maps and dispatch sheets.")
+@click.option("--offline", is_flag=True, help="Self-contained map: no internet, no tile server needed.")
+@_reported
+def plan(scenario_dir, date, out, lang, offline, **kwargs):
+    """The morning job: validate → network → demand → depots → routes → files, sheets and map."""
+    from optimizer.render import render_map
+    from optimizer.report import write_outputs
+
+    day = _run(scenario_dir, date=date, **kwargs)
+    out = out or Path("output") / day.date
+    maps_dir = Path(__file__).resolve().parent / "maps"
+    write_outputs(day, out, lang=lang,
+                  extra=lambda staging: render_map(day, staging / "map.html", lang=lang, offline=offline))
+    render_map(day, maps_dir / f"plan-{day.date}.html", lang=lang, offline=offline)
+    _print_summary(day)
+    click.echo(f"wrote {out}/ (plan.json, routes.csv, unserved.csv, routes.geojson, summary.csv, dispatch/, "
+               f"map.html) and {maps_dir / f'plan-{day.date}.html'}")
+    return EXIT_PARTIAL if len(day.unserved) else EXIT_OK
+
+
 if __name__ == "__main__":
     main()

@@ -380,12 +380,13 @@ def _solve_cpsat(p: _Problem, time_limit_s: float, seed: int, num_workers: int) 
     model.minimize(cp_model.LinearExpr.weighted_sum(obj_vars, obj_coefs))
 
     assign, opened = _greedy(p)
-    for u, row in enumerate(x):
-        for j, v in row.items():
-            model.add_hint(v, assign[u] == j)
-        model.add_hint(drop[u], assign[u] < 0)
-    for j, v in y.items():
-        model.add_hint(v, bool(opened[j]))
+    if _HINT["cp-sat"]:
+        for u, row in enumerate(x):
+            for j, v in row.items():
+                model.add_hint(v, assign[u] == j)
+            model.add_hint(drop[u], assign[u] < 0)
+        for j, v in y.items():
+            model.add_hint(v, bool(opened[j]))
 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
@@ -475,7 +476,14 @@ def _solve_mip(p: _Problem, time_limit_s: float, seed: int, num_workers: int, en
         relative_gap_tolerance=1e-7,
         absolute_gap_tolerance=0.0,
     )
-    result = mathopt.solve(model, _MIP_SOLVERS[engine], params=params)
+    model_params = None
+    if integral and _HINT[engine]:
+        assign, opened = _greedy(p)
+        hint = {v: float(assign[u] == j) for u, row in enumerate(x) for j, v in row.items()}
+        hint.update({d: float(assign[u] < 0) for u, d in enumerate(drop)})
+        hint.update({v: float(opened[j]) for j, v in y.items()})
+        model_params = mathopt.ModelSolveParameters(solution_hints=[mathopt.SolutionHint(variable_values=hint)])
+    result = mathopt.solve(model, _MIP_SOLVERS[engine], params=params, model_params=model_params)
     reason = result.termination.reason
     share = np.zeros((len(p.members), n_depots))
     if not result.has_primal_feasible_solution():
@@ -692,4 +700,5 @@ def _objective(cost: np.ndarray, fixed: np.ndarray, penalty: np.ndarray, flow: n
 
 
 _BACKEND_SINGLE = "cp-sat"
+_HINT = {"cp-sat": False, "scip": True, "highs": True}
 _BACKEND_SPLIT = "highs"

@@ -15,7 +15,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from scipy.spatial import cKDTree
 
 from optimizer import datasets
 from optimizer.errors import InputError, Problem
+from optimizer.files import write_atomically, write_text_atomically
 from optimizer.settings import NetworkSettings
 
 log = logging.getLogger(__name__)
@@ -408,27 +408,15 @@ def build_base_network(*, osm: str | Path | None = None, settings: NetworkSettin
     return BaseNetwork(edges=edges, node_coords=node_coords, source=source, approximate_nodes=approximate_nodes)
 
 
-def _write_atomically(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=path.suffix + ".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def _save_base(base: BaseNetwork, folder: Path) -> None:
     frame = gpd.GeoDataFrame(base.edges, geometry="geometry", crs=4326)
     nodes = pd.DataFrame({"x": base.node_coords[:, 0], "y": base.node_coords[:, 1],
                           "approximate": base.approximate_nodes})
     folder.mkdir(parents=True, exist_ok=True)
-    _write_atomically(folder / "nodes.parquet", lambda p: nodes.to_parquet(p))
-    _write_atomically(folder / "meta.json", lambda p: Path(p).write_text(json.dumps({"source": base.source})))
+    write_atomically(folder / "nodes.parquet", nodes.to_parquet)
+    write_text_atomically(folder / "meta.json", json.dumps({"source": base.source}))
     # Edges last: their presence marks a complete cache entry.
-    _write_atomically(folder / "edges.parquet", lambda p: frame.to_parquet(p))
+    write_atomically(folder / "edges.parquet", frame.to_parquet)
 
 
 def _load_base(folder: Path) -> BaseNetwork:

@@ -1,0 +1,433 @@
+"""The daily plan: validate → network → demand → depot assignment → routing, as one pipeline.
+
+:class:`Plan` is the plain-data result every output (CSV, JSON, GeoJSON, dispatch sheets, maps) is made
+from; renderers and reports read it and never solve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+#: Columns of :attr:`Plan.routes`: the dispatch sheet, one row per visit in driving order.
+ROUTE_COLUMNS = [
+    "vehicle_id", "vehicle_name", "profile", "depot_id", "depot_name", "trip", "seq", "stop_id", "ward_id", "ward",
+    "locality", "zone", "name", "lat", "lon", "arrival", "departure", "arrival_s", "departure_s", "quantity_kg",
+    "load_kg", "capacity_kg", "leg_km", "leg_min", "approximate_leg",
+]
+#: Columns of :attr:`Plan.stops`: every drop point of the day.
+STOP_COLUMNS = [
+    "stop_id", "ward_id", "ward", "locality", "zone", "priority", "name", "lat", "lon", "demand_kg",
+    "delivered_kg", "depot_id", "approximate",
+]
+#: Columns of :attr:`Plan.depots`.
+DEPOT_COLUMNS = ["depot_id", "name", "lat", "lon", "stock_kg", "load_kg", "vehicles", "approximate"]
+#: Columns of :attr:`Plan.unserved`.
+UNSERVED_COLUMNS = ["stop_id", "ward_id", "ward", "locality", "zone", "lat", "lon", "quantity_kg", "reason"]
+#: Columns of :attr:`Plan.wards` (a GeoDataFrame with the ward polygon).
+WARD_COLUMNS = ["ward_id", "ward", "locality", "zone", "demand_kg", "delivered_kg", "served_share", "geometry"]
+#: Columns of :attr:`Plan.legs` (a GeoDataFrame, road-following LineStrings in EPSG:4326).
+LEG_COLUMNS = ["vehicle_id", "trip", "seq", "from_id", "to_id", "profile", "leg_km", "leg_min", "approximate",
+               "geometry"]
+
+
+@dataclass
+class Plan:
+    """A day's delivery plan as plain frames.
+
+    Attributes
+    ----------
+    title
+        Scenario name shown on maps and sheets (e.g. "Khánh Hòa — 26/07/2021 (Chỉ thị 16)").
+    date
+        Planning day, ``YYYY-MM-DD``.
+    routes
+        Dispatch rows (:data:`ROUTE_COLUMNS`); times ``arrival``/``departure`` as ``HH:MM``.
+    stops
+        Every drop point (:data:`STOP_COLUMNS`).
+    depots
+        Depots with stock and planned load (:data:`DEPOT_COLUMNS`; ``stock_kg``/``load_kg`` are totals over
+        commodities).
+    unserved
+        What could not be delivered and why (:data:`UNSERVED_COLUMNS`).
+    wards
+        Ward polygons with zone colour and share of demand served (:data:`WARD_COLUMNS`).
+    legs
+        Road geometry of each driven leg (:data:`LEG_COLUMNS`), ``approximate`` where it uses non-OSM roads.
+    closed_roads
+        Closed road edges (LineStrings) to draw in red.
+    network_edges
+        The truck road network (LineStrings, column ``approximate``), the base layer of offline maps.
+    kpis
+        Totals: km, hours, vehicles used, trips, kg demanded/delivered, served share, solve figures.
+    settings
+        Everything that produced the plan (scenario source, seed, time limit, options), for ``plan.json``.
+    """
+
+    title: str
+    date: str
+    routes: pd.DataFrame
+    stops: pd.DataFrame
+    depots: pd.DataFrame
+    unserved: pd.DataFrame
+    wards: gpd.GeoDataFrame
+    legs: gpd.GeoDataFrame
+    closed_roads: gpd.GeoDataFrame
+    network_edges: gpd.GeoDataFrame
+    kpis: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------------
+# The pipeline
+# --------------------------------------------------------------------------------------------------
+
+#: Stages reported to a progress callback, in order.
+STAGES = ("validate", "network", "demand", "matrix", "assignment", "routing", "outputs")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanOptions:
+    """How to plan the day.
+
+    Attributes
+    ----------
+    time_limit_s
+        Total solver time: about 15 % for the depot assignment (at most 20 s), the rest for routing.
+    seed
+        The same scenario and seed give the same plan.
+    level
+        Depot assignment per drop ``point`` or per ``ward``.
+    max_depots, close_depots
+        Assignment options (see :func:`optimizer.assignment.assign_depots`).
+    cross_depot
+        Let vehicles serve points assigned to other depots.
+    balance
+        Even out route durations across vehicles.
+    """
+
+    time_limit_s: float = 90.0
+    seed: int = 0
+    level: str = "point"
+    max_depots: int | None = None
+    close_depots: tuple[str, ...] = ()
+    cross_depot: bool = False
+    balance: bool = False
+
+
+def _hhmm(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def _vehicle_window(vehicle, time_settings) -> tuple[int, int]:
+    """The vehicle's shift within the day's operating window (the curfew lies outside it)."""
+    start = max(vehicle.shift_start_s, time_settings.operating_start_s)
+    end = min(vehicle.shift_end_s, time_settings.operating_end_s)
+    for curfew_start, curfew_end in time_settings.curfew_intervals():
+        if curfew_start <= start < curfew_end:
+            start = curfew_end
+        if curfew_start < end <= curfew_end:
+            end = curfew_start
+    return start, max(start, end)
+
+
+@dataclass
+class _Located:
+    """Depots then drop points as matrix locations, with each profile's matrix."""
+
+    depots: list
+    points: list
+    matrices: dict  # profile -> TravelMatrix
+    reachable: dict  # profile -> bool per location (snapped within the limit)
+
+
+def _locate(depots, points, networks: dict, *, workers: int | None = None) -> _Located:
+    from optimizer.matrix import travel_matrix
+
+    lon = np.array([d.lon for d in depots] + [p.lon for p in points])
+    lat = np.array([d.lat for d in depots] + [p.lat for p in points])
+    labels = [d.id for d in depots] + [p.id for p in points]
+    matrices, reachable = {}, {}
+    for profile, network in networks.items():
+        if profile == "truck":
+            snapped = network.snap(lon, lat, labels=labels)  # validated: errors name the point
+        else:
+            snapped = network.snap(lon, lat, labels=labels, max_distance_m=np.inf, check_area=False)
+        ok = snapped.distance_m <= network.settings.snap_max_distance_m
+        matrix = travel_matrix(network, snapped.node, workers=workers)
+        matrix.time_s[~ok, :] = np.inf
+        matrix.time_s[:, ~ok] = np.inf
+        matrix.dist_m[~ok, :] = np.inf
+        matrix.dist_m[:, ~ok] = np.inf
+        np.fill_diagonal(matrix.time_s, 0.0)
+        np.fill_diagonal(matrix.dist_m, 0.0)
+        matrices[profile], reachable[profile] = matrix, ok
+    return _Located(depots=list(depots), points=list(points), matrices=matrices, reachable=reachable)
+
+
+@dataclass
+class _Day:
+    """A validated day ready for solving: networks, drop points and matrices."""
+
+    networks: dict
+    points: list
+    located: _Located
+
+
+def _prepare(scenario, step) -> _Day:
+    from optimizer.network import load_network
+    from optimizer.scenario import validate_scenario
+
+    step("validate")
+    profiles = sorted({v.profile for v in scenario.vehicles()} | {"truck"}, key=lambda p: p != "truck")
+    step("network")
+    networks = {
+        profile: load_network(profile=profile, closures=[c for c in scenario.closures if c.applies_to(profile)])
+        for profile in profiles
+    }
+    validate_scenario(scenario, network=networks["truck"]).raise_if_problems()
+    step("demand")
+    points = scenario.drop_points(networks["truck"])
+    step("matrix")
+    return _Day(networks=networks, points=points, located=_locate(list(scenario.depots), points, networks))
+
+
+def _assign(scenario, day: _Day, options: PlanOptions, time_limit_s: float):
+    from optimizer.assignment import assign_depots
+
+    n_depots = len(scenario.depots)
+    return assign_depots(
+        list(scenario.depots), day.points, day.located.matrices["truck"].time_s[:n_depots, n_depots:],
+        level=options.level, max_depots=options.max_depots, close=options.close_depots, time_limit_s=time_limit_s,
+        seed=options.seed,
+    )
+
+
+def plan_assignment(scenario, *, options: PlanOptions | None = None, progress=None):
+    """Only the depot assignment of the day (validate → network → demand → assignment), with the whole time limit.
+
+    Returns an :class:`optimizer.assignment.Assignment`.
+    """
+    options = options or PlanOptions()
+    step = progress or (lambda stage: None)
+    day = _prepare(scenario, step)
+    step("assignment")
+    return _assign(scenario, day, options, options.time_limit_s)
+
+
+def run_plan(scenario, *, options: PlanOptions | None = None, progress=None) -> Plan:
+    """Plan the scenario's day: validate, build networks, place demand, assign depots, route, tabulate.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`optimizer.scenario.Scenario` (e.g. ``load_scenario(None)`` for the embedded default).
+    options
+        :class:`PlanOptions`.
+    progress
+        Optional callable ``progress(stage)`` called as each stage of :data:`STAGES` starts.
+
+    Raises
+    ------
+    InputError
+        Everything the validation finds, before anything is solved.
+    """
+    from optimizer import routing
+
+    options = options or PlanOptions()
+    step = progress or (lambda stage: None)
+    day = _prepare(scenario, step)
+    networks, points, located = day.networks, day.points, day.located
+    depots = list(scenario.depots)
+    n_depots = len(depots)
+    step("assignment")
+    assignment_limit = min(20.0, max(2.0, 0.15 * options.time_limit_s))
+    assignment = _assign(scenario, day, options, assignment_limit)
+
+    step("routing")
+    depot_index = {d.id: i for i, d in enumerate(depots)}
+    depot_of_point = assignment.depot_of()
+    vehicles = scenario.vehicles()
+    closed = set(options.close_depots)
+    routing_vehicles = []
+    for v in vehicles:
+        if v.home_depot in closed:
+            continue  # a closed depot's vehicles stay home: it has nothing to load
+        start, end = _vehicle_window(v, scenario.time)
+        routing_vehicles.append(routing.Vehicle(
+            id=v.id, capacity_kg=v.capacity_kg, depot=depot_index[v.home_depot], profile=v.profile,
+            shift_start_s=start, shift_end_s=end, max_duration_s=v.max_duration_s,
+            cost_per_km=v.cost_per_km_vnd / 1000.0, cost_per_hour=v.cost_per_hour_vnd / 1000.0,
+            fixed_cost=v.fixed_cost_vnd / 1000.0, max_trips=v.max_trips,
+        ))
+    stops = []
+    for k, p in enumerate(points):
+        if p.id not in depot_of_point:
+            continue
+        stops.append(routing.Stop(
+            id=p.id, location=n_depots + k, demand_kg=p.total_kg, tw_start_s=p.tw_start_s, tw_end_s=p.tw_end_s,
+            service_s=p.service_s, service_s_per_kg=p.service_s_per_kg, priority=p.priority,
+            depot=depot_index[depot_of_point[p.id]], allowed_profiles=scenario.allowed_profiles(p.ward_id),
+        ))
+    problem = routing.RoutingProblem(
+        depots=[routing.Depot(id=d.id, location=i, open_s=d.open_s, close_s=d.close_s, load_time_s=d.load_time_s)
+                for i, d in enumerate(depots)],
+        stops=stops,
+        vehicles=routing_vehicles,
+        time_s={p: m.time_s for p, m in located.matrices.items()},
+        dist_m={p: m.dist_m for p, m in located.matrices.items()},
+    )
+    result = routing.solve(problem, routing.RoutingOptions(
+        time_limit_s=max(1.0, options.time_limit_s - assignment_limit), seed=options.seed,
+        cross_depot=options.cross_depot, balance=options.balance,
+    ))
+    return _tabulate(scenario, located, assignment, problem, result, networks, options)
+
+
+def _tabulate(scenario, located: _Located, assignment, problem, result, networks, options: PlanOptions) -> Plan:
+    """Turn the solver's answer into the plan's frames."""
+    from optimizer import datasets
+
+    depots, points = located.depots, located.points
+    n_depots = len(depots)
+    point_of = {p.id: (k, p) for k, p in enumerate(points)}
+    vehicle_of = {v.id: v for v in scenario.vehicles()}
+    zone_of = {z.ward_id: z.grade for z in scenario.zones}
+    depot_names = {d.id: d.name for d in depots}
+
+    route_rows, leg_rows = [], []
+    delivered: dict[str, float] = {}
+    for trip in result.trips:
+        vehicle = vehicle_of[trip.vehicle_id]
+        matrix = located.matrices[vehicle.profile]
+        depot = depots[trip.depot]
+        previous = trip.depot
+        for seq, visit in enumerate(trip.visits, start=1):
+            k, point = point_of[visit.stop_id]
+            leg = matrix.leg_edges(previous, visit.location)
+            approximate = bool(leg["approximate"].any())
+            delivered[point.id] = delivered.get(point.id, 0.0) + visit.quantity_kg
+            route_rows.append({
+                "vehicle_id": trip.vehicle_id, "vehicle_name": vehicle.name, "profile": vehicle.profile,
+                "depot_id": depot.id, "depot_name": depot.name, "trip": trip.trip, "seq": seq,
+                "stop_id": point.id, "ward_id": point.ward_id, "ward": point.ward_name, "locality": point.locality,
+                "zone": zone_of.get(point.ward_id, "green"), "name": point.name, "lat": point.lat, "lon": point.lon,
+                "arrival": _hhmm(visit.arrival_s), "departure": _hhmm(visit.departure_s),
+                "arrival_s": visit.arrival_s, "departure_s": visit.departure_s,
+                "quantity_kg": round(visit.quantity_kg, 3), "load_kg": round(visit.load_kg, 3),
+                "capacity_kg": vehicle.capacity_kg, "leg_km": round(visit.leg_dist_m / 1000, 3),
+                "leg_min": round(visit.leg_time_s / 60, 2), "approximate_leg": approximate,
+            })
+            leg_rows.append({
+                "vehicle_id": trip.vehicle_id, "trip": trip.trip, "seq": seq, "from_id":
+                depot.id if previous < n_depots else points[previous - n_depots].id, "to_id": point.id,
+                "profile": vehicle.profile, "leg_km": visit.leg_dist_m / 1000, "leg_min": visit.leg_time_s / 60,
+                "approximate": approximate, "geometry": matrix.leg_geometry(previous, visit.location),
+            })
+            previous = visit.location
+        back = matrix.leg_edges(previous, trip.depot)
+        leg_rows.append({
+            "vehicle_id": trip.vehicle_id, "trip": trip.trip, "seq": len(trip.visits) + 1,
+            "from_id": points[previous - n_depots].id if previous >= n_depots else depot.id, "to_id": depot.id,
+            "profile": vehicle.profile, "leg_km": trip.return_leg_dist_m / 1000,
+            "leg_min": trip.return_leg_time_s / 60, "approximate": bool(back["approximate"].any()),
+            "geometry": matrix.leg_geometry(previous, trip.depot),
+        })
+    routes = pd.DataFrame(route_rows, columns=ROUTE_COLUMNS)
+    legs = gpd.GeoDataFrame(pd.DataFrame(leg_rows, columns=LEG_COLUMNS), geometry="geometry", crs=4326)
+
+    depot_of_point = assignment.depot_of()
+    stops = pd.DataFrame([
+        {"stop_id": p.id, "ward_id": p.ward_id, "ward": p.ward_name, "locality": p.locality,
+         "zone": zone_of.get(p.ward_id, "green"), "priority": p.priority, "name": p.name, "lat": p.lat, "lon": p.lon,
+         "demand_kg": p.total_kg, "delivered_kg": round(delivered.get(p.id, 0.0), 3),
+         "depot_id": depot_of_point.get(p.id, ""), "approximate": p.approximate}
+        for p in points
+    ], columns=STOP_COLUMNS)
+
+    unserved_rows = []
+    for row in assignment.unassigned.itertuples():
+        k, p = point_of[row.point_id]
+        unserved_rows.append((p, row.total_kg, f"no stock: {row.reason}"))
+    for item in result.unserved:
+        k, p = point_of[item.stop_id]
+        unserved_rows.append((p, item.quantity_kg, item.reason))
+    unserved = pd.DataFrame([
+        {"stop_id": p.id, "ward_id": p.ward_id, "ward": p.ward_name, "locality": p.locality,
+         "zone": zone_of.get(p.ward_id, "green"), "lat": p.lat, "lon": p.lon, "quantity_kg": round(kg, 3),
+         "reason": reason}
+        for p, kg, reason in unserved_rows
+    ], columns=UNSERVED_COLUMNS)
+
+    loads = routes.groupby("depot_id")["quantity_kg"].sum()
+    fleet = pd.Series([v.home_depot for v in scenario.vehicles()]).value_counts()
+    depot_frame = pd.DataFrame([
+        {"depot_id": d.id, "name": d.name, "lat": d.lat, "lon": d.lon, "stock_kg": float(sum(d.stock_kg.values())),
+         "load_kg": round(float(loads.get(d.id, 0.0)), 3), "vehicles": int(fleet.get(d.id, 0)),
+         "approximate": d.approximate}
+        for d in depots
+    ], columns=DEPOT_COLUMNS)
+
+    wards = datasets.read_wards()
+    per_ward = stops.groupby("ward_id")[["demand_kg", "delivered_kg"]].sum()
+    ward_frame = gpd.GeoDataFrame({
+        "ward_id": wards["ward_id"], "ward": wards["ward_vn"],
+        "locality": wards["locality"].map(datasets.LOCALITIES),
+        "zone": wards["ward_id"].map(lambda w: zone_of.get(w, "green")),
+        "demand_kg": wards["ward_id"].map(per_ward["demand_kg"]).fillna(0.0),
+        "delivered_kg": wards["ward_id"].map(per_ward["delivered_kg"]).fillna(0.0),
+    }, geometry=wards.geometry.values, crs=4326)
+    ward_frame["served_share"] = np.where(ward_frame["demand_kg"] > 0,
+                                          ward_frame["delivered_kg"] / ward_frame["demand_kg"], 1.0)
+    ward_frame = ward_frame[WARD_COLUMNS]
+
+    truck = networks["truck"]
+    closed_roads = truck.edges[truck.edges["closed"]][["name", "osm_id", "geometry"]]
+    base = truck.edges.drop_duplicates(subset=["osm_id", "geometry"])[["fclass", "approximate", "geometry"]]
+
+    demand_kg = float(stops["demand_kg"].sum())
+    delivered_kg = float(routes["quantity_kg"].sum())
+    hours = sum((t.end_s - t.load_start_s) for t in result.trips) / 3600
+    served_by = lambda key: {  # noqa: E731 - a small local tabulation
+        str(k): round(float(g["delivered_kg"].sum() / g["demand_kg"].sum()), 4) if g["demand_kg"].sum() else 1.0
+        for k, g in stops.groupby(key)
+    }
+    kpis = {
+        "drop_points": len(points),
+        "depots": len(depots),
+        "vehicles_available": len(problem.vehicles),
+        "vehicles_used": int(routes["vehicle_id"].nunique()),
+        "trips": len(result.trips),
+        "km": round(float(legs["leg_km"].sum()), 1),
+        "hours": round(hours, 1),
+        "demand_kg": round(demand_kg, 1),
+        "delivered_kg": round(delivered_kg, 1),
+        "unserved_kg": round(float(unserved["quantity_kg"].sum()), 1),
+        "served_share": round(delivered_kg / demand_kg, 4) if demand_kg else 1.0,
+        "served_share_by_locality": served_by("locality"),
+        "served_share_by_zone": served_by("zone"),
+        "unserved_kg_by_reason": {str(k): round(float(v), 1) for k, v in
+                                  unserved.groupby(unserved["reason"].str.split(":").str[0])["quantity_kg"].sum().items()},
+        "approximate_legs": int(legs["approximate"].sum()),
+        "assignment": {"level": assignment.level, "objective": assignment.objective, "best_bound":
+                       assignment.best_bound, "gap": assignment.gap, "status": assignment.status,
+                       "solve_time_s": round(assignment.solve_time_s, 2), "backend": assignment.backend},
+        "routing": {"status": result.status, "objective": result.objective, "solve_time_s":
+                    round(result.solve_time_s, 2), "strategy": result.strategy_used, "stopped_by": result.stopped_by},
+    }
+    settings = {
+        "scenario": scenario.name,
+        "scenario_source": str(scenario.source) if scenario.source else "embedded default",
+        "options": {k: (list(v) if isinstance(v, tuple) else v) for k, v in options.__dict__.items()},
+        "closures": [c.describe() for c in scenario.closures],
+        "network": truck.source,
+    }
+    return Plan(
+        title=scenario.name, date=scenario.date.isoformat(), routes=routes, stops=stops, depots=depot_frame,
+        unserved=unserved, wards=ward_frame, legs=legs, closed_roads=closed_roads, network_edges=base, kpis=kpis,
+        settings=settings,
+    )

@@ -1,0 +1,178 @@
+"""Independent feasibility checker for routing plans.
+
+It recomputes every constraint from the plan's rows and the problem's matrices and shares no code with
+the solver: it only reads attributes of the problem and result objects, so a modelling error in the solver
+cannot hide itself here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+REASONS = {"no stock", "no capacity", "outside shift", "time window", "unreachable", "zone restriction"}
+#: Slack for float sums of kilograms and for float travel times (solver times are whole seconds).
+KG_TOL = 1e-6
+S_TOL = 1e-6
+
+
+def check_plan(problem: Any, result: Any, *, cross_depot: bool = False) -> list[str]:
+    """List every way ``result`` violates ``problem`` (empty when the plan is feasible).
+
+    Parameters
+    ----------
+    problem
+        A routing problem (depots, stops, vehicles, per-profile ``time_s`` and ``dist_m`` matrices).
+    result
+        A routing result (trips of visits, unserved rows, objective).
+    cross_depot
+        Whether stops may be served from another depot than their assigned one.
+    """
+    errors: list[str] = []
+    stops = {s.id: s for s in problem.stops}
+    vehicles = {v.id: v for v in problem.vehicles}
+    delivered_kg: dict[str, float] = defaultdict(float)
+    delivered_bags: dict[str, int] = defaultdict(int)
+    by_vehicle: dict[str, list[Any]] = defaultdict(list)
+
+    for trip in result.trips:
+        where = f"{trip.vehicle_id} trip {trip.trip}"
+        vehicle = vehicles.get(trip.vehicle_id)
+        if vehicle is None:
+            errors.append(f"{where}: unknown vehicle")
+            continue
+        by_vehicle[vehicle.id].append(trip)
+        errors += _check_trip(problem, vehicle, trip, stops, where, cross_depot)
+        for visit in trip.visits:
+            delivered_kg[visit.stop_id] += visit.quantity_kg
+            delivered_bags[visit.stop_id] += visit.bags
+
+    for vehicle_id, trips in by_vehicle.items():
+        errors += _check_day(vehicles[vehicle_id], trips)
+
+    unserved: dict[str, float] = {}
+    for stop_id, quantity, reason in result.unserved:
+        if stop_id in unserved:
+            errors.append(f"{stop_id}: listed twice as unserved")
+        unserved[stop_id] = quantity
+        if reason not in REASONS:
+            errors.append(f"{stop_id}: unknown reason {reason!r}")
+        if quantity <= 0:
+            errors.append(f"{stop_id}: unserved quantity {quantity} is not positive")
+    for stop in problem.stops:
+        total = delivered_kg.get(stop.id, 0.0) + unserved.get(stop.id, 0.0)
+        if abs(total - stop.demand_kg) > KG_TOL * max(1.0, stop.demand_kg):
+            errors.append(f"{stop.id}: delivered + unserved = {total} kg, demand {stop.demand_kg} kg")
+        bags = delivered_bags.get(stop.id, 0)
+        if bags > stop.bags or (stop.id not in unserved and bags != stop.bags):
+            errors.append(f"{stop.id}: {bags} bags delivered of {stop.bags}")
+    for stop_id in set(delivered_kg) - set(stops):
+        errors.append(f"{stop_id}: delivered to an unknown stop")
+
+    cost = plan_cost(problem, result)
+    if abs(cost - result.objective) > 1e-6 * max(1.0, abs(cost)):
+        errors.append(f"objective {result.objective} differs from the plan's cost {cost}")
+    return errors
+
+
+def _check_trip(problem: Any, vehicle: Any, trip: Any, stops: dict, where: str, cross_depot: bool) -> list[str]:
+    """Violations inside one trip: depot, hours, shift, windows, travel times, loads and capacity."""
+    errors = []
+    if trip.depot != vehicle.depot:
+        errors.append(f"{where}: runs from depot {trip.depot}, home depot is {vehicle.depot}")
+    depot = problem.depots[vehicle.depot]
+    time_m, dist_m = problem.time_s[vehicle.profile], problem.dist_m[vehicle.profile]
+    if trip.load_start_s < max(depot.open_s, vehicle.shift_start_s):
+        errors.append(f"{where}: loads at {trip.load_start_s}, before the depot opens or the shift starts")
+    if trip.start_s < trip.load_start_s + depot.load_time_s:
+        errors.append(f"{where}: leaves at {trip.start_s} before loading is done")
+    if trip.load_start_s + depot.load_time_s > depot.close_s:
+        errors.append(f"{where}: loading ends after the depot closes")
+    if not trip.visits:
+        errors.append(f"{where}: empty trip")
+    total_kg = sum(v.quantity_kg for v in trip.visits)
+    total_bags = sum(v.bags for v in trip.visits)
+    if total_kg > vehicle.capacity_kg + KG_TOL * max(1.0, vehicle.capacity_kg):
+        errors.append(f"{where}: carries {total_kg} kg, capacity {vehicle.capacity_kg} kg")
+    if vehicle.capacity_bags is not None and total_bags > vehicle.capacity_bags:
+        errors.append(f"{where}: carries {total_bags} bags, capacity {vehicle.capacity_bags}")
+
+    here, departure, on_board = depot.location, trip.start_s, total_kg
+    for visit in trip.visits:
+        stop = stops.get(visit.stop_id)
+        at = f"{where} at {visit.stop_id}"
+        if stop is None:
+            errors.append(f"{at}: unknown stop")
+            continue
+        if visit.location != stop.location:
+            errors.append(f"{at}: location {visit.location}, stop is at {stop.location}")
+        if stop.allowed_profiles is not None and vehicle.profile not in stop.allowed_profiles:
+            errors.append(f"{at}: profile {vehicle.profile} not allowed in the stop's zone")
+        if not cross_depot and stop.depot is not None and stop.depot != vehicle.depot:
+            errors.append(f"{at}: stop belongs to depot {stop.depot}")
+        leg = float(time_m[here, stop.location])
+        if not math.isfinite(leg):
+            errors.append(f"{at}: no {vehicle.profile} path from location {here}")
+        elif visit.arrival_s < departure + leg - S_TOL:
+            errors.append(f"{at}: arrives at {visit.arrival_s}, earliest {departure + leg}")
+        if visit.leg_time_s != leg or visit.leg_dist_m != float(dist_m[here, stop.location]):
+            errors.append(f"{at}: reported leg differs from the matrices")
+        if visit.start_s < max(visit.arrival_s, stop.tw_start_s):
+            errors.append(f"{at}: service starts at {visit.start_s}, before arrival or window")
+        if visit.start_s > stop.tw_end_s:
+            errors.append(f"{at}: service starts at {visit.start_s}, window ends {stop.tw_end_s}")
+        service = stop.service_s + stop.service_s_per_kg * visit.quantity_kg
+        if visit.departure_s < visit.start_s + service - S_TOL:
+            errors.append(f"{at}: leaves at {visit.departure_s}, service needs {service} s from {visit.start_s}")
+        if visit.quantity_kg <= 0 and visit.bags <= 0:
+            errors.append(f"{at}: delivers nothing")
+        if abs(visit.load_kg - on_board) > KG_TOL * max(1.0, on_board):
+            errors.append(f"{at}: load on arrival {visit.load_kg} kg, expected {on_board} kg")
+        here, departure, on_board = stop.location, visit.departure_s, on_board - visit.quantity_kg
+
+    back = float(time_m[here, depot.location])
+    if not math.isfinite(back):
+        errors.append(f"{where}: no {vehicle.profile} path back to the depot")
+    elif trip.end_s < departure + back - S_TOL:
+        errors.append(f"{where}: back at {trip.end_s}, earliest {departure + back}")
+    if trip.return_leg_time_s != back or trip.return_leg_dist_m != float(dist_m[here, depot.location]):
+        errors.append(f"{where}: reported return leg differs from the matrices")
+    if trip.end_s > depot.close_s:
+        errors.append(f"{where}: back at {trip.end_s}, after the depot closes at {depot.close_s}")
+    if trip.end_s > vehicle.shift_end_s:
+        errors.append(f"{where}: back at {trip.end_s}, after the shift ends at {vehicle.shift_end_s}")
+    return errors
+
+
+def _check_day(vehicle: Any, trips: list[Any]) -> list[str]:
+    """Violations across a vehicle's trips: numbering, overlap, trip count and working time."""
+    errors = []
+    trips = sorted(trips, key=lambda t: t.trip)
+    if [t.trip for t in trips] != list(range(1, len(trips) + 1)):
+        errors.append(f"{vehicle.id}: trips numbered {[t.trip for t in trips]}")
+    if len(trips) > vehicle.max_trips:
+        errors.append(f"{vehicle.id}: {len(trips)} trips, at most {vehicle.max_trips}")
+    for before, after in zip(trips, trips[1:]):
+        if after.load_start_s < before.end_s:
+            errors.append(f"{vehicle.id}: trip {after.trip} loads before trip {before.trip} is back")
+    duration = trips[-1].end_s - trips[0].load_start_s
+    if vehicle.max_duration_s is not None and duration > vehicle.max_duration_s:
+        errors.append(f"{vehicle.id}: works {duration} s, at most {vehicle.max_duration_s} s")
+    return errors
+
+
+def plan_cost(problem: Any, result: Any) -> float:
+    """Fixed cost of each used vehicle, plus its cost per km driven and per hour from first loading to last return."""
+    vehicles = {v.id: v for v in problem.vehicles}
+    cost = 0.0
+    day: dict[str, list[int]] = {}
+    for trip in result.trips:
+        vehicle = vehicles[trip.vehicle_id]
+        metres = sum(v.leg_dist_m for v in trip.visits) + trip.return_leg_dist_m
+        cost += vehicle.cost_per_km * metres / 1000
+        span = day.setdefault(trip.vehicle_id, [trip.load_start_s, trip.end_s])
+        span[0], span[1] = min(span[0], trip.load_start_s), max(span[1], trip.end_s)
+    for vehicle_id, (first, last) in day.items():
+        cost += vehicles[vehicle_id].fixed_cost + vehicles[vehicle_id].cost_per_hour * (last - first) / 3600
+    return cost
