@@ -208,7 +208,8 @@ def _run(scenario_dir, *, date=None, **kwargs):
     with tqdm(total=len(STAGES), disable=not sys.stderr.isatty(), unit="stage", leave=False) as bar:
         def progress(stage):
             bar.set_description(stage)
-            bar.update(0 if bar.n == 0 and stage == STAGES[0] else 1)
+            bar.n = STAGES.index(stage)
+            bar.refresh()
 
         plan = run_plan(loaded, options=options, progress=progress)
         bar.set_description("outputs")

@@ -2,7 +2,7 @@
 
 Depot positions come from the OSM POIs of Nha Trang (by OSM id) and, in Ninh Hòa and Vạn Ninh, from the
 representative point of the commune (the network's access node there; ``approximate=True``). Every number
-below is documented, with its source or as an assumption, in ``data/SCENARIO.md``.
+below is documented, with its source or as an assumption, in ``data/README.md``.
 """
 
 from __future__ import annotations

@@ -392,6 +392,8 @@ def _solve_cpsat(p: _Problem, time_limit_s: float, seed: int, num_workers: int) 
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.random_seed = int(seed)
     solver.parameters.num_workers = int(num_workers)
+    for key, value in _CPSAT_PARAMS.items():
+        setattr(solver.parameters, key, value)
     status = solver.solve(model)
     share = np.zeros((len(p.members), n_depots))
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -700,5 +702,6 @@ def _objective(cost: np.ndarray, fixed: np.ndarray, penalty: np.ndarray, flow: n
 
 
 _BACKEND_SINGLE = "cp-sat"
+_CPSAT_PARAMS: dict[str, object] = {}
 _HINT = {"cp-sat": False, "scip": True, "highs": True}
 _BACKEND_SPLIT = "highs"

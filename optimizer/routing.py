@@ -681,7 +681,9 @@ class _Model:
                 cost_callbacks[key] = routing.RegisterTransitMatrix(self._cost_matrix(v, scale).tolist())
             routing.SetArcCostEvaluatorOfVehicle(cost_callbacks[key], k)
             routing.SetFixedCostOfVehicle(round(scale * v.fixed_cost), k)
-            self.time.SetSpanCostCoefficientForVehicle(round(scale * v.cost_per_hour / 3600), k)
+            if v.cost_per_hour:
+                # Only when needed: any span cost switches on slower LP-based schedule filters.
+                self.time.SetSpanCostCoefficientForVehicle(round(scale * v.cost_per_hour / 3600), k)
             if v.max_duration_s is not None:
                 self.time.SetSpanUpperBoundForVehicle(v.max_duration_s, k)
             depot = problem.depots[v.depot]

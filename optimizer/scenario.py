@@ -3,7 +3,7 @@
 Every later module works on the typed objects defined here (:class:`Scenario` and its parts); none
 re-reads the raw CSV files. A scenario comes from a folder a planner edits in a spreadsheet, or from the
 embedded default "Khánh Hòa — 26/07/2021 (Chỉ thị 16)" (:func:`default_scenario`, built in code from the
-shipped census, POIs and road network; see ``data/SCENARIO.md``).
+shipped census, POIs and road network; see ``data/README.md``).
 
 Scenario folder
 ---------------
@@ -71,6 +71,7 @@ import re
 import tempfile
 import tomllib
 import unicodedata
+import weakref
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -470,6 +471,9 @@ class Scenario:
     zones: tuple[Zone, ...] = ()
     closures: tuple[Closure, ...] = ()
     source: Path | None = None
+    #: File name → spreadsheet row of each object read from it (set by :func:`load_scenario`; problems
+    #: found later name these rows). Not part of equality.
+    source_rows: Mapping[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     # ---- look-ups -----------------------------------------------------------------------------
 
@@ -538,12 +542,20 @@ class Scenario:
             return list(self.demand_points)
         if network is None:
             return list(_generated_points(self.settings, self.time, self.zones))
-        from optimizer import demand
+        key = (self.settings, self.time, self.zones)
+        entry = _POINTS_BY_NETWORK.get(id(network))
+        if entry is None or entry[0]() is not network:
+            entry = (weakref.ref(network), {})
+            _POINTS_BY_NETWORK[id(network)] = entry
+            weakref.finalize(network, _POINTS_BY_NETWORK.pop, id(network), None)
+        if key not in entry[1]:
+            from optimizer import demand
 
-        return demand.generate_drop_points(
-            self.ward_demand(), network, self.settings, time=self.time, zones=self.zones_by_ward,
-            seed=self.settings.points.seed,
-        )
+            entry[1][key] = tuple(demand.generate_drop_points(
+                self.ward_demand(), network, self.settings, time=self.time, zones=self.zones_by_ward,
+                seed=self.settings.points.seed,
+            ))
+        return list(entry[1][key])
 
     def demand_by_locality(self) -> dict[str, dict[str, float]]:
         """Locality → commodity → kg/day (from the planner's points, else from the census; no network needed)."""
@@ -609,6 +621,10 @@ class Scenario:
             fleet_short_kg=max(0.0, total - capacity),
             by_locality=by_locality,
         )
+
+
+#: Generated points per network object (validation and planning ask for them on the same network).
+_POINTS_BY_NETWORK: dict[int, tuple[weakref.ref, dict]] = {}
 
 
 @functools.lru_cache(maxsize=8)
@@ -1028,7 +1044,7 @@ def _locality_of(lon: float, lat: float) -> str:
     return str(wards.loc[distances.idxmin(), "locality"])
 
 
-def _read_depots(folder: Path, problems: list[Problem]) -> list[Depot]:
+def _read_depots(folder: Path, problems: list[Problem]) -> list[tuple[Depot, int]]:
     table = _read_csv(folder / DEPOTS_FILE, problems, required=DEPOT_COLUMNS, optional=DEPOT_OPTIONAL,
                       prefixes=("stock_",))
     if table is None:
@@ -1062,15 +1078,16 @@ def _read_depots(folder: Path, problems: list[Problem]) -> list[Depot]:
                 row.problem(f"unknown locality '{locality_raw}' (use Nha Trang, Ninh Hoa or Van Ninh)", "locality")
         if row.bad:
             continue
-        depots.append(
+        depots.append((
             Depot(id=depot_id, name=name, lon=float(lon), lat=float(lat), stock_kg={k: float(v) for k, v in stock.items()},
                   open_s=int(open_s), close_s=int(close_s), load_time_s=int(round(load_min * 60)),
-                  approximate=approximate, locality=locality, kind=kind)
-        )
+                  approximate=approximate, locality=locality, kind=kind),
+            number,
+        ))
     return depots
 
 
-def _read_fleet(folder: Path, problems: list[Problem]) -> list[VehicleType]:
+def _read_fleet(folder: Path, problems: list[Problem]) -> list[tuple[VehicleType, int]]:
     table = _read_csv(folder / FLEET_FILE, problems, required=FLEET_COLUMNS, optional=FLEET_OPTIONAL)
     if table is None:
         return []
@@ -1090,22 +1107,23 @@ def _read_fleet(folder: Path, problems: list[Problem]) -> list[VehicleType]:
                  ("cost_per_km_vnd", "cost_per_hour_vnd", "fixed_cost_vnd")]
         if row.bad:
             continue
-        fleet.append(
+        fleet.append((
             VehicleType(
                 id=vt_id, name=row.text("name", default=vt_id), profile=profile, capacity_kg=float(capacity),
                 count=int(count), home_depot=home, shift_start_s=int(start), shift_end_s=int(end),
                 max_trips=int(trips),
                 max_duration_s=None if duration_h is None else int(round(duration_h * 3600)),
                 cost_per_km_vnd=float(costs[0]), cost_per_hour_vnd=float(costs[1]), fixed_cost_vnd=float(costs[2]),
-            )
-        )
+            ),
+            number,
+        ))
     return fleet
 
 
-def _read_zones(folder: Path, problems: list[Problem]) -> list[Zone] | None:
+def _read_zones(folder: Path, problems: list[Problem]) -> list[tuple[Zone, int]]:
     table = _read_csv(folder / ZONES_FILE, problems, required=ZONE_COLUMNS, optional=ZONE_OPTIONAL, must_exist=False)
     if table is None:
-        return None
+        return []
     zones = []
     for number, cells in table.rows:
         row = _Row(table, number, cells, problems)
@@ -1114,12 +1132,15 @@ def _read_zones(folder: Path, problems: list[Problem]) -> list[Zone] | None:
         forbidden = _split_profiles(row.text("forbidden_profiles"))
         if row.bad:
             continue
-        zones.append(Zone(ward_id=ward_id, grade=grade, forbidden_profiles=forbidden, ward_name=row.text("ward_name")))
+        zones.append((Zone(ward_id=ward_id, grade=grade, forbidden_profiles=forbidden, ward_name=row.text("ward_name")),
+                      number))
     return zones
 
 
-def _read_points(folder: Path, time: TimeSettings, problems: list[Problem]) -> list[tuple[DemandPoint, bool]] | None:
-    """The planner's points, each with whether its priority came from the file."""
+def _read_points(
+    folder: Path, time: TimeSettings, problems: list[Problem]
+) -> list[tuple[DemandPoint, bool, int]] | None:
+    """The planner's points, each with whether its priority came from the file, and its row."""
     table = _read_csv(folder / POINTS_FILE, problems, required=POINT_COLUMNS, optional=POINT_OPTIONAL,
                       prefixes=("demand_",), must_exist=False)
     if table is None:
@@ -1165,13 +1186,14 @@ def _read_points(folder: Path, time: TimeSettings, problems: list[Problem]) -> l
                     approximate=approximate,
                 ),
                 bool(priority_raw),
+                number,
             )
         )
     return out
 
 
-def _read_closures(folder: Path, problems: list[Problem]) -> list[Closure]:
-    closures: list[Closure] = []
+def _read_closures(folder: Path, problems: list[Problem]) -> list[tuple[Closure, int]]:
+    closures: list[tuple[Closure, int]] = []
     table = _read_csv(folder / CLOSURES_FILE, problems, required=CLOSURE_COLUMNS, optional=CLOSURE_OPTIONAL,
                       must_exist=False)
     for number, cells in table.rows if table else ():
@@ -1190,7 +1212,7 @@ def _read_closures(folder: Path, problems: list[Problem]) -> list[Closure]:
             row.problem(f"unknown closure kind '{kind}' (use osm_id or name)", "kind")
         if row.bad:
             continue
-        closures.append(Closure(kind, value, _split_profiles(row.text("profiles")), row.text("label")))
+        closures.append((Closure(kind, value, _split_profiles(row.text("profiles")), row.text("label")), number))
 
     path = folder / CLOSURES_GEOJSON
     if path.exists():
@@ -1219,7 +1241,7 @@ def _read_closures(folder: Path, problems: list[Problem]) -> list[Closure]:
                 profiles = props.get("profiles") or ""
                 profiles = _split_profiles(profiles if isinstance(profiles, str) else ";".join(map(str, profiles)))
                 label = str(props.get("label") or props.get("name") or "")
-                closures.append(Closure("polygon", geom, profiles, label))
+                closures.append((Closure("polygon", geom, profiles, label), number))
     return closures
 
 
@@ -1249,21 +1271,32 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     zones_read = _read_zones(folder, problems)
     points_read = _read_points(folder, time, problems)
     closures = _read_closures(folder, problems)
+    plain = [(c, r) for c, r in closures if c.kind != "polygon"]
+    polygons = [(c, r) for c, r in closures if c.kind == "polygon"]
 
-    zones = _complete_zones(zones_read or [])
+    zones = _complete_zones([z for z, _ in zones_read])
     by_ward = {z.ward_id: z for z in zones}
-    depots = [d if d.locality else dataclasses.replace(d, locality=_locality_of(d.lon, d.lat)) for d in depots]
+    depot_list = [d if d.locality else dataclasses.replace(d, locality=_locality_of(d.lon, d.lat)) for d, _ in depots]
     points = None
     if points_read is not None:
         points = tuple(
             p if explicit or p.ward_id not in by_ward else dataclasses.replace(p, priority=by_ward[p.ward_id].priority)
-            for p, explicit in points_read
+            for p, explicit, _ in points_read
         )
+    rows = {
+        DEPOTS_FILE: tuple(r for _, r in depots),
+        FLEET_FILE: tuple(r for _, r in fleet),
+        ZONES_FILE: tuple(r for _, r in zones_read),
+        POINTS_FILE: tuple(r for *_, r in points_read or ()),
+        CLOSURES_FILE: tuple(r for _, r in plain),
+        CLOSURES_GEOJSON: tuple(r for _, r in polygons),
+    }
     scenario = Scenario(
-        name=name, date=date, description=description, settings=settings, time=time, depots=tuple(depots),
-        vehicle_types=tuple(fleet), demand_points=points, zones=tuple(zones), closures=tuple(closures), source=folder,
+        name=name, date=date, description=description, settings=settings, time=time, depots=tuple(depot_list),
+        vehicle_types=tuple(v for v, _ in fleet), demand_points=points, zones=tuple(zones),
+        closures=tuple(c for c, _ in plain + polygons), source=folder, source_rows=rows,
     )
-    problems.extend(_check_model(scenario, listed_zones=zones_read))
+    problems.extend(_check_model(scenario))
     if problems:
         raise InputError(_unique(problems))
     return scenario
@@ -1292,11 +1325,20 @@ def _file(scenario: Scenario, name: str) -> str:
     return str(scenario.source / name) if scenario.source else name
 
 
-def _check_model(scenario: Scenario, *, listed_zones: Sequence[Zone] | None = None) -> list[Problem]:
-    """Semantic problems: duplicates, unknown ids, ranges, curfew, coordinates outside the localities.
+def _rows(scenario: Scenario, name: str, n: int, *, first: int = 2) -> list[int]:
+    """Spreadsheet rows of the ``n`` objects read from file ``name``.
 
-    Rows follow the spreadsheet convention (object ``i`` of a list is row ``i + 2``).
+    The rows recorded at loading when they match; otherwise the rows the exported file would have
+    (object ``i`` on row ``i + 2``; feature ``i`` of a GeoJSON file is number ``i + 1``).
     """
+    recorded = scenario.source_rows.get(name) if scenario.source_rows else None
+    if recorded is not None and len(recorded) == n:
+        return list(recorded)
+    return list(range(first, first + n))
+
+
+def _check_model(scenario: Scenario) -> list[Problem]:
+    """Semantic problems: duplicates, unknown ids, ranges, curfew, coordinates outside the localities."""
     problems: list[Problem] = []
     wards = datasets.read_wards()
     ward_ids = set(wards["ward_id"])
@@ -1317,7 +1359,7 @@ def _check_model(scenario: Scenario, *, listed_zones: Sequence[Zone] | None = No
     f = _file(scenario, DEPOTS_FILE)
     counts = Counter(d.id for d in scenario.depots)
     depot_outside = outside_mask(scenario.depots)
-    for row, d in enumerate(scenario.depots, start=2):
+    for i, (row, d) in enumerate(zip(_rows(scenario, DEPOTS_FILE, len(scenario.depots)), scenario.depots)):
         if counts[d.id] > 1:
             problems.append(Problem(f"duplicate depot id '{d.id}'", f, row, "id"))
         if not d.id:
@@ -1325,7 +1367,7 @@ def _check_model(scenario: Scenario, *, listed_zones: Sequence[Zone] | None = No
         for commodity, kg in d.stock_kg.items():
             if not math.isfinite(kg) or kg < 0:
                 problems.append(Problem(f"stock must be 0 kg or more, got {kg:g}", f, row, f"stock_{commodity}_kg"))
-        if depot_outside[row - 2]:
+        if depot_outside[i]:
             problems.append(
                 Problem(f"depot '{d.id}' ({d.lat:.5f}, {d.lon:.5f}) is outside Nha Trang, Ninh Hòa and Vạn Ninh "
                         "(check that lon and lat are not swapped)", f, row, "lon/lat")
@@ -1346,7 +1388,7 @@ def _check_model(scenario: Scenario, *, listed_zones: Sequence[Zone] | None = No
     counts = Counter(v.id for v in scenario.vehicle_types)
     expanded = Counter(vid for vt in scenario.vehicle_types if 0 <= vt.count <= MAX_VEHICLES_PER_TYPE
                        for vid in vt.vehicle_ids())
-    for row, v in enumerate(scenario.vehicle_types, start=2):
+    for row, v in zip(_rows(scenario, FLEET_FILE, len(scenario.vehicle_types)), scenario.vehicle_types):
         if counts[v.id] > 1:
             problems.append(Problem(f"duplicate vehicle type id '{v.id}'", f, row, "id"))
         elif 0 <= v.count <= MAX_VEHICLES_PER_TYPE and any(expanded[i] > 1 for i in v.vehicle_ids()):
@@ -1382,9 +1424,14 @@ def _check_model(scenario: Scenario, *, listed_zones: Sequence[Zone] | None = No
 
     # zones (only the rows the planner listed are reported against zones.csv)
     f = _file(scenario, ZONES_FILE)
-    zones = list(listed_zones) if listed_zones is not None else list(scenario.zones)
+    zones = list(scenario.zones)
+    zone_rows = _rows(scenario, ZONES_FILE, len(zones))
+    recorded = scenario.source_rows.get(ZONES_FILE) if scenario.source_rows else None
+    if recorded is not None and len(recorded) <= len(zones):
+        # Loaded: the listed zones come first, then the green ones added for wards not listed.
+        zones, zone_rows = zones[: len(recorded)], list(recorded)
     counts = Counter(z.ward_id for z in zones)
-    for row, z in enumerate(zones, start=2):
+    for row, z in zip(zone_rows, zones):
         if z.ward_id not in ward_ids:
             problems.append(Problem(f"unknown ward id '{z.ward_id}' (GSO commune code of the 67 wards)", f, row, "ward_id"))
         elif counts[z.ward_id] > 1:
@@ -1402,7 +1449,8 @@ def _check_model(scenario: Scenario, *, listed_zones: Sequence[Zone] | None = No
         if not scenario.demand_points:
             problems.append(Problem("no demand points (delete the file to generate them from the census)", f))
         point_outside = outside_mask(scenario.demand_points)
-        for row, p in enumerate(scenario.demand_points, start=2):
+        point_rows = _rows(scenario, POINTS_FILE, len(scenario.demand_points))
+        for i, (row, p) in enumerate(zip(point_rows, scenario.demand_points)):
             if counts[p.id] > 1:
                 problems.append(Problem(f"duplicate demand point id '{p.id}'", f, row, "id"))
             if p.ward_id not in ward_ids:
@@ -1411,7 +1459,7 @@ def _check_model(scenario: Scenario, *, listed_zones: Sequence[Zone] | None = No
             for commodity, kg in p.demand_kg.items():
                 if not math.isfinite(kg) or kg < 0:
                     problems.append(Problem(f"demand must be 0 kg or more, got {kg:g}", f, row, f"demand_{commodity}_kg"))
-            if point_outside[row - 2]:
+            if point_outside[i]:
                 problems.append(
                     Problem(f"point '{p.id}' ({p.lat:.5f}, {p.lon:.5f}) is outside Nha Trang, Ninh Hòa and Vạn Ninh "
                             "(check that lon and lat are not swapped)", f, row, "lon/lat")
@@ -1426,14 +1474,15 @@ def _check_model(scenario: Scenario, *, listed_zones: Sequence[Zone] | None = No
 
     # closures
     f = _file(scenario, CLOSURES_FILE)
-    rows = [c for c in scenario.closures if c.kind != "polygon"]
-    for row, c in enumerate(rows, start=2):
+    plain = [c for c in scenario.closures if c.kind != "polygon"]
+    for row, c in zip(_rows(scenario, CLOSURES_FILE, len(plain)), plain):
         if c.kind not in ("osm_id", "name"):
             problems.append(Problem(f"unknown closure kind '{c.kind}'", f, row, "kind"))
         for profile in c.profiles:
             if profile not in VEHICLE_PROFILES:
                 problems.append(Problem(f"unknown profile '{profile}'", f, row, "profiles"))
-    for row, c in enumerate([c for c in scenario.closures if c.kind == "polygon"], start=1):
+    polygons = [c for c in scenario.closures if c.kind == "polygon"]
+    for row, c in zip(_rows(scenario, CLOSURES_GEOJSON, len(polygons), first=1), polygons):
         for profile in c.profiles:
             if profile not in VEHICLE_PROFILES:
                 problems.append(Problem(f"unknown profile '{profile}'", _file(scenario, CLOSURES_GEOJSON), row, "profiles"))
@@ -1507,7 +1556,8 @@ def validate_scenario(scenario: Scenario, *, network: "RoadNetwork | None" = Non
         Problems are returned, not raised (:meth:`ValidationReport.raise_if_problems`).
     """
     problems = _check_model(scenario)
-    points = scenario.drop_points(network)
+    # Generated points always sit on the truck network (the shipped one unless a truck network is given).
+    points = scenario.drop_points(network if network is not None and network.profile == "truck" else None)
     if network is not None:
         problems += _check_reachable(scenario, network, points)
     shortfall = scenario.shortfall()
@@ -1565,6 +1615,7 @@ def _check_reachable(scenario: Scenario, network: "RoadNetwork", points: Sequenc
         ok = np.isfinite(lon) & np.isfinite(lat)
         if not ok.any():
             continue
+        rows = _rows(scenario, file, len(items))
         snapped = network.snap(lon[ok], lat[ok], check_area=False, max_distance_m=math.inf)
         for index, distance in zip(np.flatnonzero(ok), snapped.distance_m):
             if distance > limit:
@@ -1572,7 +1623,7 @@ def _check_reachable(scenario: Scenario, network: "RoadNetwork", points: Sequenc
                 problems.append(
                     Problem(f"{label} '{item.id}' ({item.lat:.5f}, {item.lon:.5f}) is {distance:,.0f} m from the "
                             f"nearest {network.profile} road (limit {limit:,.0f} m): unreachable",
-                            _file(scenario, file), int(index) + 2, "lon/lat")
+                            _file(scenario, file), rows[index], "lon/lat")
                 )
     if scenario.demand_points is None:
         # Generated points are nodes of the network they were placed on; report any that is not reachable.
@@ -1586,17 +1637,13 @@ def _check_reachable(scenario: Scenario, network: "RoadNetwork", points: Sequenc
                                             "generated demand points", None, "lon/lat"))
     from optimizer.network import closed_edge_mask
 
-    plain_row = 1
-    poly_row = 0
-    for closure in scenario.closures:
-        if closure.kind == "polygon":
-            poly_row += 1
-            file, row = _file(scenario, CLOSURES_GEOJSON), poly_row
-            fieldname = "geometry"
-        else:
-            plain_row += 1
-            file, row = _file(scenario, CLOSURES_FILE), plain_row
-            fieldname = "value"
+    plain = [c for c in scenario.closures if c.kind != "polygon"]
+    polygons = [c for c in scenario.closures if c.kind == "polygon"]
+    located = [(c, _file(scenario, CLOSURES_FILE), row, "value")
+               for c, row in zip(plain, _rows(scenario, CLOSURES_FILE, len(plain)))]
+    located += [(c, _file(scenario, CLOSURES_GEOJSON), row, "geometry")
+                for c, row in zip(polygons, _rows(scenario, CLOSURES_GEOJSON, len(polygons), first=1))]
+    for closure, file, row, fieldname in located:
         if not closure.applies_to(network.profile):
             continue
         try:
@@ -1655,7 +1702,7 @@ def _scenario_toml(scenario: Scenario) -> str:
         "demand": {**dataclasses.asdict(p), "road_classes": list(p.road_classes)},
     }
     header = (
-        "# Scenario of one planning day (see optimizer/scenario.py and data/SCENARIO.md).\n"
+        "# Scenario of one planning day (see optimizer/scenario.py and data/README.md).\n"
         "# Times HH:MM; ration in kg; [demand] shapes the drop points generated from the census\n"
         "# (ignored when demand_points.csv is present).\n"
     )
@@ -1766,7 +1813,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 @functools.cache
 def default_scenario() -> Scenario:
-    """"Khánh Hòa — 26/07/2021 (Chỉ thị 16)", built from the shipped data (see ``data/SCENARIO.md``).
+    """"Khánh Hòa — 26/07/2021 (Chỉ thị 16)", built from the shipped data (see ``data/README.md``).
 
     Its drop points are generated from the census on the shipped truck network when first asked for
     (:meth:`Scenario.drop_points`).

@@ -1,0 +1,159 @@
+"""The daily pipeline on a real three-ward cut of the default day: plan rows obey the rules, outputs are complete."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from optimizer.errors import InputError
+from optimizer.plan import LEG_COLUMNS, ROUTE_COLUMNS, PlanOptions, plan_assignment, run_plan
+from optimizer.report import write_outputs, write_route_files
+from plan_scenarios import small_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+OPTIONS = PlanOptions(time_limit_s=12, seed=0)
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return small_scenario()
+
+
+@pytest.fixture(scope="module")
+def plan(scenario):
+    return run_plan(scenario, options=OPTIONS)
+
+
+def test_every_trip_respects_capacity_and_loads_add_up(plan):
+    assert list(plan.routes.columns) == ROUTE_COLUMNS
+    assert len(plan.routes) > 0
+    for (vehicle, trip), rows in plan.routes.groupby(["vehicle_id", "trip"]):
+        rows = rows.sort_values("seq")
+        assert rows["quantity_kg"].sum() <= rows["capacity_kg"].iloc[0] + 1e-6
+        # What is on board on arrival drops by exactly what was delivered at the previous stop.
+        on_board = rows["load_kg"].to_numpy()
+        delivered = rows["quantity_kg"].to_numpy()
+        assert on_board[0] == pytest.approx(delivered.sum(), abs=0.01)
+        assert np.allclose(on_board[1:], on_board[:-1] - delivered[:-1], atol=0.01)
+        assert (rows["arrival_s"].diff().dropna() > 0).all()
+
+
+def test_delivered_plus_unserved_equals_demand_per_point(plan, scenario):
+    demand = {p.id: p.total_kg for p in scenario.demand_points}
+    delivered = plan.routes.groupby("stop_id")["quantity_kg"].sum()
+    unserved = plan.unserved.groupby("stop_id")["quantity_kg"].sum()
+    for stop_id, kg in demand.items():
+        assert delivered.get(stop_id, 0.0) + unserved.get(stop_id, 0.0) == pytest.approx(kg, abs=0.01)
+    assert plan.unserved["reason"].str.len().gt(0).all()
+    assert plan.kpis["delivered_kg"] == pytest.approx(plan.routes["quantity_kg"].sum(), abs=0.5)
+
+
+def test_deliveries_happen_inside_the_operating_window(plan, scenario):
+    start, end = scenario.time.operating_start_s, scenario.time.operating_end_s
+    assert plan.routes["arrival_s"].min() >= start
+    assert plan.routes["departure_s"].max() <= end
+
+
+def test_legs_follow_the_roads(plan):
+    assert list(plan.legs.columns) == LEG_COLUMNS
+    # Road-following lines have more vertices than a straight segment on most legs.
+    vertex_counts = shapely.get_num_coordinates(plan.legs.geometry.values)
+    assert np.median(vertex_counts) > 2
+    per_trip = plan.legs.groupby(["vehicle_id", "trip"]).size()
+    stops_per_trip = plan.routes.groupby(["vehicle_id", "trip"]).size()
+    assert (per_trip == stops_per_trip + 1).all()  # one leg to each stop and one back to the depot
+
+
+def test_ward_summary_matches_points(plan, scenario):
+    wards = plan.wards.set_index("ward_id")
+    for ward_id in {p.ward_id for p in scenario.demand_points}:
+        expected = sum(p.total_kg for p in scenario.demand_points if p.ward_id == ward_id)
+        assert wards.loc[ward_id, "demand_kg"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_a_closed_depot_serves_nothing(scenario):
+    closed = run_plan(scenario, options=PlanOptions(time_limit_s=8, close_depots=("GO-NT",)))
+    assert "GO-NT" not in set(closed.routes["depot_id"])
+    assert closed.depots.set_index("depot_id").loc["GO-NT", "load_kg"] == 0
+    assert not (closed.stops["depot_id"] == "GO-NT").any()
+
+
+def test_same_seed_gives_the_same_plan(scenario):
+    options = PlanOptions(time_limit_s=30, seed=3)
+    first = run_plan(scenario, options=options)
+    if first.kpis["routing"]["stopped_by"] == "time limit":
+        pytest.skip("the time cap ended the search before the deterministic limit on this machine")
+    second = run_plan(scenario, options=options)
+    pd.testing.assert_frame_equal(first.routes, second.routes)
+
+
+def test_ward_level_assignment_never_splits_a_ward(scenario):
+    assignment = plan_assignment(scenario, options=PlanOptions(time_limit_s=10, level="ward"))
+    assigned = assignment.points[assignment.points["depot_id"] != ""]
+    assert (assigned.groupby("ward_id")["depot_id"].nunique() == 1).all()
+    load = assignment.depots.set_index(["depot_id", "commodity"])
+    assert (load["load_kg"] <= load["stock_kg"] + 1e-6).all()
+
+
+def test_outputs_are_complete_and_readable(plan, tmp_path):
+    written = write_outputs(plan, tmp_path / "out", lang="vi")
+    for name in ["plan.json", "routes.csv", "unserved.csv", "summary.csv", "routes.geojson", "dispatch/index.html"]:
+        assert name in written and written[name].exists()
+    routes = pd.read_csv(tmp_path / "out" / "routes.csv", encoding="utf-8-sig")
+    assert len(routes) == len(plan.routes)
+    assert (tmp_path / "out" / "routes.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # Excel-friendly BOM
+    data = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
+    assert data["settings"]["options"]["seed"] == 0 and data["kpis"]["trips"] == plan.kpis["trips"]
+    sheet = next((tmp_path / "out" / "dispatch").glob("GT-*.html")).read_text(encoding="utf-8")
+    assert "LỆNH ĐIỀU XE" in sheet and "Giờ đến" in sheet
+    assert not list((tmp_path / "out").glob(".staging-*"))
+
+
+def test_a_failure_while_writing_leaves_no_partial_files(plan, tmp_path):
+    out = tmp_path / "out"
+    write_route_files(plan, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def broken(staging):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_outputs(plan, out, extra=broken)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_invalid_scenario_stops_before_solving(scenario):
+    import dataclasses
+
+    bad_point = dataclasses.replace(scenario.demand_points[0], lon=109.45, lat=12.20)  # in the sea
+    broken = dataclasses.replace(scenario, demand_points=(bad_point, *scenario.demand_points[1:]))
+    with pytest.raises(InputError, match="outside"):
+        run_plan(broken, options=OPTIONS)
+
+
+def test_cli_route_and_exit_codes(tmp_path, scenario):
+    from optimizer.scenario import export_scenario
+
+    folder = export_scenario(scenario, tmp_path / "scenario", include_demand_points=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "route", str(folder), "--time-limit", "6", "--out", str(tmp_path / "r")],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    assert (result.returncode == 1) == (len(pd.read_csv(tmp_path / "r" / "unserved.csv")) > 0)
+    routes = pd.read_csv(tmp_path / "r" / "routes.csv", encoding="utf-8-sig")
+    for column in ["vehicle_id", "trip", "seq", "stop_id", "ward", "lat", "lon", "arrival", "departure",
+                   "quantity_kg", "load_kg", "capacity_kg"]:
+        assert column in routes.columns
+    missing = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "route", str(tmp_path / "nowhere")], capture_output=True, text=True,
+        cwd=ROOT,
+    )
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
