@@ -82,8 +82,8 @@ ZONE_COLOURS = {"green": "#2ca25f", "yellow": "#ffd92f", "orange": "#fd8d3c", "r
 SERVED_CLASSES = [(1.0, "#f7f7f7"), (0.9, "#cbc9e2"), (0.5, "#9e9ac8"), (0.0, "#54278f")]
 CLOSED_COLOUR = "#e00000"
 NETWORK_COLOUR = "#8c8c8c"
-#: Below this zoom stop badges shrink to dots and depot names are hidden.
-FAR_ZOOM = 13
+#: Below this zoom stop badges shrink to dots (a day's 1,500 badges cover the city at zoom 13).
+FAR_ZOOM = 14
 #: Simplification tolerance (degrees) of drawn geometry: ~1 m for roads, ~20 m for ward outlines.
 ROAD_TOLERANCE = 1e-5
 WARD_TOLERANCE = 2e-4
@@ -365,7 +365,6 @@ KHF_CSS = """
  cursor:pointer}
 .khf-depot b{background:#ffd400;color:#111;padding:0 3px;border-radius:2px}
 .khf-depot i{font-style:normal;margin-left:4px}
-.khf-far .leaflet-marker-pane .khf-depot i{display:none}
 .khf-unserved span{position:absolute;transform:translate(-50%,-50%);width:16px;height:16px;border-radius:50%;
  background:#e31a1c;border:3px solid #000;color:#fff;font:bold 15px/16px Arial,sans-serif;text-align:center;
  cursor:pointer}
@@ -513,9 +512,14 @@ class _Fmt:
         )
 
     def reason(self, value: Any) -> str:
+        """A reason code ("no stock", or "no stock: <detail>") in words; anything else as given."""
         if _missing(value):
             return "–"
-        return _e(self.t["reasons"].get(str(value).strip(), str(value)))
+        code, _, detail = str(value).partition(":")
+        words = self.t["reasons"].get(code.strip())
+        if words is None:
+            return _e(value)
+        return _e(words) + (f": {_e(detail.strip())}" if detail.strip() else "")
 
     def locality(self, value: Any) -> str:
         if _missing(value):
@@ -537,11 +541,16 @@ def zone_key(value: Any) -> str:
     ("red", "Vùng đỏ", "do") or a priority 0–3."""
     if _missing(value):
         return "unknown"
-    if isinstance(value, (int, float, np.integer, np.floating)) and float(value) in (0, 1, 2, 3):
-        return ("green", "yellow", "orange", "red")[int(value)]
-    words = set(re.split(r"[^a-z0-9]+", _ascii(str(value))))
-    for key, names in (("red", {"red", "do", "4"}), ("orange", {"orange", "cam", "3"}),
-                       ("yellow", {"yellow", "vang", "2"}), ("green", {"green", "xanh", "1"})):
+    text = str(value).strip()
+    if isinstance(value, (int, float, np.integer, np.floating)) or text.isdigit():
+        try:
+            level = float(text)
+        except ValueError:
+            return "unknown"
+        return ("green", "yellow", "orange", "red")[int(level)] if level in (0, 1, 2, 3) else "unknown"
+    words = set(re.split(r"[^a-z]+", _ascii(text)))
+    for key, names in (("red", {"red", "do"}), ("orange", {"orange", "cam"}),
+                       ("yellow", {"yellow", "vang"}), ("green", {"green", "xanh"})):
         if words & names:
             return key
     return "unknown"

@@ -1,0 +1,338 @@
+"""The plan map: layers per vehicle along the roads, escaping, languages, offline self-containment, size,
+atomic writing; and in headless Chromium: no errors, lines and markers drawn, no alert, a screenshot."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from optimizer import render
+from optimizer.errors import InputError, OptimizerError
+from optimizer.plan import LEG_COLUMNS, ROUTE_COLUMNS, Plan
+from optimizer.render import render_map
+
+from browser import chromium_path, open_page
+from plan_fixture import XSS_DEPOT, XSS_STOP, expected_legs, scaled_plan, small_plan
+
+needs_chromium = pytest.mark.skipif(chromium_path() is None,
+                                    reason="chromium not installed (run scripts/install_chromium.sh)")
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    return small_plan()
+
+
+@pytest.fixture(scope="module")
+def maps(plan, tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("maps")
+    return {
+        "offline": render_map(plan, folder / "offline" / "map.html", offline=True),
+        "online": render_map(plan, folder / "online.html"),
+        "en": render_map(plan, folder / "map_en.html", lang="en", offline=True),
+    }
+
+
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _calls(text: str, function: str) -> list[tuple[str, dict]]:
+    """(layer variable, data) of every ``khf.<function>(layer, data);`` line of the map script."""
+    out = []
+    for line in text.splitlines():
+        match = re.match(rf"khf\.{function}\((\w+), (.*)\);$", line.strip())
+        if match:
+            out.append((match.group(1), json.loads(match.group(2))))
+    return out
+
+
+def _overlays(text: str) -> dict[str, str]:
+    """Layer-control overlay name → layer variable."""
+    block = re.search(r"overlays :\s*\{(.*?)\},\s*\};", text, flags=re.DOTALL).group(1)
+    return {json.loads(key): var for key, var in re.findall(r'("(?:[^"\\]|\\.)*") : (\w+),', block)}
+
+
+def _decode(flat: list[int]) -> np.ndarray:
+    return np.cumsum(np.asarray(flat, dtype=np.int64).reshape(-1, 2), axis=0) / 1e5
+
+
+def test_one_layer_per_vehicle_grouped_per_depot(maps, plan):
+    text = _text(maps["offline"])
+    overlays = _overlays(text)
+    vehicles = sorted(plan.routes["vehicle_id"].unique())
+    for vid in vehicles:
+        named = [(name, var) for name, var in overlays.items() if re.search(rf"\b{vid}\b", name)]
+        assert len(named) == 1, f"{vid}: {named}"
+        assert named[0][1].startswith("feature_group_sub_group_")
+    subgroups = re.findall(r"var (feature_group_sub_group_\w+) = L\.featureGroup\.subGroup\(\s*(\w+)\s*\)", text)
+    assert len(subgroups) == len(vehicles)
+    parents = {parent for _, parent in subgroups}
+    assert len(parents) == plan.depots["depot_id"].nunique()
+    depot_names = {var: name for name, var in overlays.items() if var in parents}
+    assert any("Co.opmart Nha Trang" in n for n in depot_names.values())
+    assert any("&lt;script&gt;alert(1)&lt;/script&gt;" in n for n in depot_names.values())
+    # the other layers
+    assert {"Phường/xã theo vùng dịch", "Phường/xã theo tỉ lệ đáp ứng", "Mạng đường (nền)", "Kho hàng",
+            "Điểm chưa giao đủ"} <= set(overlays)
+    assert any("Đường bị chặn" in n for n in overlays)
+    assert "L.control.layers(" in text and "L.control.scale()" in text and "L.control.fullscreen(" in text
+
+
+def test_routes_follow_the_road_legs(maps, plan):
+    calls = _calls(_text(maps["offline"]), "routes")
+    assert len(calls) == 3
+    expected = expected_legs()
+    legs = plan.legs.sort_values(["vehicle_id", "trip", "seq"])
+    colours = set()
+    for (_, data), (vid, group) in zip(calls, legs.groupby("vehicle_id", sort=True)):
+        assert len(data["legs"]) == expected[vid] == len(group)
+        colours.add(data["c"])
+        for (flat, approximate, popup), geometry, approx in zip(data["legs"], group.geometry, group["approximate"]):
+            drawn = _decode(flat)
+            coords = np.asarray(geometry.coords)[:, ::-1]
+            assert np.allclose(drawn[0], coords[0], atol=1e-5) and np.allclose(drawn[-1], coords[-1], atol=1e-5)
+            rounded = np.rint(coords * 1e5)
+            kept = 1 + int((np.diff(rounded, axis=0) != 0).any(axis=1).sum())
+            assert len(drawn) == max(kept, 2), "every road vertex is drawn"
+            if len(coords) > 2:
+                assert len(drawn) > 2, "a road leg was drawn as a straight line"
+            assert approximate == int(approx)
+            assert "km" in popup
+    assert len(colours) == 3, "one colour per vehicle"
+    assert sum(len(d["legs"]) for _, d in calls) == len(plan.legs)
+
+
+def test_approximate_leg_is_dashed(maps, plan):
+    calls = _calls(_text(maps["offline"]), "routes")
+    flags = [leg[1] for _, data in calls for leg in data["legs"]]
+    assert sum(flags) == int(plan.legs["approximate"].sum()) >= 1
+    assert 'dashArray: l[1] ? "10 8" : null' in render.KHF_JS
+    network = _calls(_text(maps["offline"]), "lines")
+    assert any(item[2] and item[2].get("dashArray") for _, d in network for item in d["items"]), \
+        "approximate network roads dashed"
+
+
+def test_stops_depots_unserved_popups(maps, plan):
+    text = _text(maps["offline"])
+    stops = [s for _, data in _calls(text, "routes") for s in data["stops"]]
+    assert len(stops) == len(plan.routes)
+    v01 = [s for s in stops if "V01" in s[3]]
+    assert {s[2] for s in v01} == {"1.1", "1.2", "1.3", "2.1", "2.2"}, "trip.seq badges for a two-trip vehicle"
+    first = plan.routes.iloc[0]
+    popup = next(s[3] for s in stops if first["arrival"] in s[3] and first["ward"] in s[3])
+    for label in ("Phường/xã", "Khối lượng giao", "Giờ đến", "Xe", "Chuyến"):
+        assert label in popup
+    points = {d["cls"]: d["items"] for _, d in _calls(text, "points")}
+    assert len(points["khf-depot"]) == 3 and len(points["khf-unserved"]) == 1
+    depot_popup = points["khf-depot"][0][3]
+    assert "Tồn kho" in depot_popup and "20.000 kg" in depot_popup and "Xuất theo kế hoạch" in depot_popup
+    unserved_popup = points["khf-unserved"][0][3]
+    assert "Không đủ xe / tải trọng" in unserved_popup and "Còn thiếu" in unserved_popup
+
+
+def test_wards_zones_and_closed_roads(maps, plan):
+    text = _text(maps["offline"])
+    polys = [d["items"] for _, d in _calls(text, "polys")]
+    assert [len(p) for p in polys] == [len(plan.wards)] * 2
+    zone_colours = {item[1] for item in polys[0]}
+    assert set(render.ZONE_COLOURS[k] for k in ("green", "yellow", "orange", "red")) <= zone_colours
+    assert any("Phường Vĩnh Hải" in item[2] for item in polys[0]), "ward names with diacritics"
+    closed = [d for _, d in _calls(text, "lines") if d["pane"] == "khfClosed"]
+    assert len(closed) == 1 and "Chốt kiểm soát đường Yersin" in closed[0]["items"][0][1]
+    assert closed[0]["style"]["color"] == render.CLOSED_COLOUR
+
+
+def test_input_text_is_escaped(maps):
+    for path in maps.values():
+        text = _text(path)
+        assert XSS_DEPOT not in text and XSS_STOP not in text
+        assert "<script>alert" not in text and "onerror=alert(2)>" not in text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+        assert "&lt;img src=x onerror=alert(2)&gt;" in text
+
+
+def test_title_legend_and_languages(maps, plan):
+    vi, en = _text(maps["offline"]), _text(maps["en"])
+    assert '<html lang="vi">' in vi and '<html lang="en">' in en
+    assert "<title>Khánh Hòa — 26/07/2021 (Chỉ thị 16)</title>" in vi
+    (_, init_vi), = _calls(vi, "init")
+    (_, init_en), = _calls(en, "init")
+    assert "<h1>Khánh Hòa — 26/07/2021 (Chỉ thị 16)</h1>" in init_vi["title"]
+    assert "Thứ Hai, 26/07/2021" in init_vi["title"] and "Monday 26 July 2021" in init_en["title"]
+    assert "Đã giao 6.810 / 7.450 kg (91%) · 3 xe · 4 chuyến" in init_vi["title"]
+    assert "Delivered 6,810 / 7,450 kg (91%) · 3 vehicles · 4 trips" in init_en["title"]
+    for label in ("Chú giải", "Vùng đỏ", "Đoạn đường ước lượng", "Kho / điểm xuất hàng", "Tỉ lệ nhu cầu"):
+        assert label in init_vi["legend"] and label not in init_en["legend"]
+    for label in ("Legend", "Red zone", "Approximate road", "Depot / loading point", "Share of demand served"):
+        assert label in init_en["legend"] and label not in init_vi["legend"]
+    for label in ("Giờ đến", "Khối lượng giao", "Chuyến"):
+        assert label in vi and label not in en
+    for label in ("Arrival", "Quantity delivered", "Trip"):
+        assert label in en
+    assert "KHO" in vi and "DEPOT" in en
+    assert set(render.LABELS["vi"]) == set(render.LABELS["en"])
+    with pytest.raises(InputError, match="unknown map language"):
+        render.build_map(plan, lang="fr")
+
+
+def test_offline_map_has_no_remote_resources(maps):
+    for name in ("offline", "en"):
+        text = _text(maps[name])
+        remote = re.findall(r"<script[^>]*\bsrc\s*=\s*[\"']?([^\"' >]+)", text, flags=re.IGNORECASE)
+        remote += re.findall(r"<link[^>]*\bhref\s*=\s*[\"']?([^\"' >]+)", text, flags=re.IGNORECASE)
+        assert not [u for u in remote if re.match(r"(https?:)?//", u)], remote
+        assert "L.tileLayer" not in text
+        assert "cdn.jsdelivr" not in text and "code.jquery" not in text and "bootstrap" not in text.lower()
+        assert "OpenStreetMap</a> contributors" in text.replace("<\\/a>", "</a>")
+        # the vendored libraries are inlined: Leaflet, leaflet.fullscreen, leaflet.featuregroup.subgroup
+        assert "leaflet-container" in text and "fullscreenchange" in text and "FeatureGroup.SubGroup" in text
+    online = _text(maps["online"])
+    assert "tile.openstreetmap.org" in online and "L.tileLayer" in online
+    assert "cdn.jsdelivr" not in online and "code.jquery" not in online, "libraries are inlined in both modes"
+
+
+def test_network_base_layer_shown_offline_only(maps):
+    for name, shown in (("offline", True), ("online", False)):
+        text = _text(maps[name])
+        network = [var for var, d in _calls(text, "lines") if d["pane"] == "khfBase"]
+        assert len(network) == 1
+        added = re.search(rf"{network[0]}\.addTo\(map_\w+\);", text) is not None
+        assert added == shown, name
+
+
+def test_map_size(maps, plan, tmp_path):
+    assert maps["offline"].stat().st_size < 1_500_000
+    big = scaled_plan(plan, vehicles=40, stops=1500)
+    path = render_map(big, tmp_path / "big.html", offline=True)
+    size = path.stat().st_size
+    assert size < 15_000_000, f"{size / 1e6:.1f} MB"
+    calls = _calls(_text(path), "routes")
+    assert len(calls) == 40 and sum(len(d["stops"]) for _, d in calls) == 1500
+
+
+def test_write_is_atomic(plan, tmp_path, monkeypatch):
+    path = tmp_path / "map.html"
+    path.write_text("old map", encoding="utf-8")
+
+    def fail(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(render.os, "replace", fail)
+    with pytest.raises(OptimizerError, match="cannot write map"):
+        render_map(plan, path)
+    assert path.read_text(encoding="utf-8") == "old map"
+    assert os.listdir(tmp_path) == ["map.html"], "no temporary file left behind"
+    monkeypatch.undo()
+    render_map(plan, path)
+    assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert os.listdir(tmp_path) == ["map.html"]
+    assert oct(path.stat().st_mode & 0o777) == oct(0o644)
+
+
+def test_empty_plan_renders(plan, tmp_path):
+    empty = Plan(
+        title="Trống", date="2021-07-27", routes=pd.DataFrame(columns=ROUTE_COLUMNS), stops=plan.stops.iloc[:0],
+        depots=plan.depots, unserved=plan.unserved, wards=plan.wards,
+        legs=gpd.GeoDataFrame(pd.DataFrame(columns=LEG_COLUMNS), geometry="geometry", crs=4326),
+        closed_roads=gpd.GeoDataFrame(geometry=[], crs=4326), network_edges=plan.network_edges,
+    )
+    text = _text(render_map(empty, tmp_path / "empty.html", offline=True))
+    assert _calls(text, "routes") == [] and "khf.ready(" in text
+
+
+def test_zone_and_reason_labels():
+    values = ("red", "Vùng đỏ", "ĐỎ", "cam", "Vùng vàng", "xanh", 0, 3, "2", 7, None, "?", "Vùng đỏ (phong tỏa)")
+    assert [render.zone_key(z) for z in values] == [
+        "red", "red", "red", "orange", "yellow", "green", "green", "red", "orange", "unknown", "unknown", "unknown",
+        "red"]
+    vi, en = render._Fmt("vi"), render._Fmt("en")
+    assert vi.reason("no stock: gạo <GO-NT>") == "Kho không đủ hàng: gạo &lt;GO-NT&gt;"
+    assert en.reason("unreachable") == "No road to it (closed roads)"
+    assert vi.reason("<b>lạ</b>") == "&lt;b&gt;lạ&lt;/b&gt;"
+    assert vi.num(1234567.5, 1) == "1.234.567,5" and en.num(1234567.5, 1) == "1,234,567.5"
+
+
+# --------------------------------------------------------------------------------------------------
+# In a real browser
+# --------------------------------------------------------------------------------------------------
+
+OPEN_EVERYTHING = """(function () {
+  var popups = 0, failed = 0;
+  khfMap.eachLayer(function (layer) {
+    try {
+      if (layer.getPopup && layer.getPopup()) { layer.openPopup(); popups++; }
+      if (layer.getTooltip && layer.getTooltip()) { layer.openTooltip(); }
+    } catch (e) { failed++; }
+  });
+  return [popups, failed];
+})()"""
+
+FIND_POPUP = """(function (needle) {
+  var text = null;
+  khfMap.eachLayer(function (layer) {
+    var popup = layer.getPopup && layer.getPopup();
+    if (text === null && popup && String(popup.getContent()).indexOf(needle) >= 0) {
+      khfMap.closePopup();
+      layer.openPopup();
+      text = popup.getElement().querySelector('.leaflet-popup-content').innerText;
+    }
+  });
+  return text;
+})(%s)"""
+
+
+@needs_chromium
+def test_offline_map_in_browser_without_network(maps, plan, tmp_path):
+    with open_page(maps["offline"]) as page:
+        assert page.js_errors == [] and page.console_errors == [], (page.js_errors, page.console_errors)
+        assert page.dialogs == []
+        remote = [u for u in page.requests if not u.startswith(("file:", "data:", "about:"))]
+        assert remote == [] and page.failed_requests == []
+        n_legs = len(plan.legs)
+        assert page.count("path.khf-leg") == n_legs
+        # legs, one ward layer (the served-share one starts hidden), the closed road
+        assert page.count("path.leaflet-interactive") == n_legs + len(plan.wards) + 1
+        approx = int(plan.legs["approximate"].sum())
+        assert page.count("path.khf-approx[stroke-dasharray]") == approx
+        assert page.count(".leaflet-marker-icon.khf-stop") == len(plan.routes)
+        assert page.count(".leaflet-marker-icon.khf-depot") == len(plan.depots)
+        assert page.count(".leaflet-marker-icon.khf-unserved") == len(plan.unserved)
+        assert page.count(".leaflet-control-layers-overlays label") == len(_overlays(_text(maps["offline"])))
+        assert page.count(".khf-legend") == 1 and page.count(".khf-title") == 1
+        assert page.count(".leaflet-control-fullscreen, .leaflet-control-zoom-fullscreen") >= 1
+        assert page.count(".leaflet-control-scale") == 1
+        body = page.evaluate("document.body.innerText")
+        assert XSS_DEPOT in body, "the injected depot name is shown as text"
+        assert "OpenStreetMap" in body and "Chú giải" in body and "Thứ Hai, 26/07/2021" in body
+        shot = page.screenshot(tmp_path / "offline.png")
+        assert shot.stat().st_size > 20_000
+        popups, failed = page.evaluate(OPEN_EVERYTHING)
+        assert popups >= len(plan.legs) + len(plan.routes) and failed == 0
+        text = page.evaluate(FIND_POPUP % json.dumps("onerror"))
+        assert XSS_STOP in text, text
+        page.settle(0.5)
+        assert page.dialogs == [] and page.js_errors == []
+        assert page.count('img[src="x"]') == 0 and page.count(".leaflet-pane script") == 0
+
+
+@needs_chromium
+def test_english_and_online_maps_in_browser(maps, plan, tmp_path):
+    with open_page(maps["en"]) as page:
+        assert page.js_errors == [] and page.dialogs == []
+        assert page.count("path.khf-leg") == len(plan.legs)
+        body = page.evaluate("document.body.innerText")
+        assert "Legend" in body and "Monday 26 July 2021" in body and "Chú giải" not in body
+    with open_page(maps["online"]) as page:
+        # Tiles cannot load here (network blocked); the map itself must still work.
+        assert page.js_errors == [] and page.dialogs == []
+        assert page.count("path.khf-leg") == len(plan.legs)
+        assert page.count("img.leaflet-tile") > 0
+        page.screenshot(tmp_path / "online.png")

@@ -1,0 +1,378 @@
+"""What-if variants: each change does exactly what it says, comparisons come from the plans, and the plans
+do not depend on how (serially, in local processes, on a Dask cluster) they were run.
+
+The base is a reduced day built through the what-if API itself: two Nha Trang wards served from three
+depots (about 75 drop points), small enough for every search to end by its deterministic solution limit.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from optimizer.errors import InputError
+from optimizer.plan import PlanOptions
+from optimizer.scenario import PRIORITY_OF_GRADE, load_scenario
+from optimizer import whatif as W
+
+WARDS = ("Phường Vĩnh Hải", "Phường Xương Huân")
+VINH_HAI, XUONG_HUAN = "5110101", "5110113"
+DEPOTS = ("MM-MEGA", "GO-NT", "COOP-NT")
+ROAD = "Đường 2 tháng 4"  # the main north–south road the base routes use
+OPTIONS = PlanOptions(time_limit_s=30, seed=0)  # a safety cap: the solution limits end these searches
+
+
+@pytest.fixture(scope="module")
+def small():
+    return W.derive(load_scenario(None), W.Restrict(wards=WARDS, depots=DEPOTS), name="Nha Trang (2 phường)")
+
+
+VARIANTS = [
+    W.Variant("GO đóng cửa", (W.CloseDepot("GO-NT"),)),
+    W.Variant("chốt 2/4", (W.CloseRoad.by_name(ROAD, label="Chốt đường 2/4"),)),
+    W.Variant("Vĩnh Hải +50%", (W.ScaleDemand(1.5, ward=VINH_HAI),)),
+    W.Variant("Xương Huân đỏ", (W.Regrade("Xương Huân", "red"),)),
+    W.Variant("bớt 4 xe GTVT", (W.SetFleet("GT-2.5T-NT", delta=-4),)),
+]
+
+
+@pytest.fixture(scope="module")
+def serial(small):
+    return W.run_variants(small, VARIANTS, options=OPTIONS, workers=1)
+
+
+def _deterministic(comparison):
+    table = comparison.table
+    assert (table["routing_stopped_by"] == "solution limit").all(), table[["variant", "routing_stopped_by"]]
+    assert (table["assignment_status"] == "OPTIMAL").all(), table[["variant", "assignment_status"]]
+
+
+def _same_plans(a, b, names):
+    for name in names:
+        pa, pb = a.plans[name], b.plans[name]
+        pd.testing.assert_frame_equal(pa.routes, pb.routes)
+        pd.testing.assert_frame_equal(pa.stops, pb.stops)
+        pd.testing.assert_frame_equal(pa.unserved, pb.unserved)
+    ta = a.table.set_index("variant").loc[names]
+    tb = b.table.set_index("variant").loc[names]
+    pd.testing.assert_frame_equal(ta, tb)
+
+
+# ------------------------------------------------------------------------------------------- changes
+
+
+def test_base_is_reduced_and_every_search_ends_by_its_solution_limit(serial, small):
+    assert list(serial.plans) == [W.BASE] + [v.name for v in VARIANTS]
+    assert set(serial.plans[W.BASE].stops["ward_id"]) == {VINH_HAI, XUONG_HUAN}
+    assert [d.id for d in small.depots] == list(DEPOTS)
+    _deterministic(serial)
+
+
+def test_closed_depot_serves_nothing_and_its_vehicles_stay_home(serial, small):
+    base, plan = serial.plans[W.BASE], serial.plans["GO đóng cửa"]
+    assert base.depots.set_index("depot_id").loc["GO-NT", "load_kg"] > 0  # the closure matters
+    assert not (plan.routes["depot_id"] == "GO-NT").any()
+    assert not plan.routes["vehicle_id"].str.startswith("GT-2.5T-NT").any()
+    go = plan.depots.set_index("depot_id").loc["GO-NT"]
+    assert go["load_kg"] == 0 and go["stock_kg"] == 0
+    assert not (plan.stops["depot_id"] == "GO-NT").any()
+    go_fleet = sum(vt.count for vt in small.vehicle_types if vt.home_depot == "GO-NT")
+    assert plan.kpis["vehicles_available"] == base.kpis["vehicles_available"] - go_fleet
+    assert serial.options["GO đóng cửa"].close_depots == ("GO-NT",)
+
+
+def test_blocked_road_is_in_the_network_and_absent_from_every_leg(serial):
+    base, plan = serial.plans[W.BASE], serial.plans["chốt 2/4"]
+    assert plan.settings["closures"] == ["Chốt đường 2/4"]
+    closed = plan.closed_roads
+    assert len(closed) > 0 and base.closed_roads.empty
+    folded = closed["name"].str.casefold()
+    assert (folded == ROAD.casefold()).all()
+
+    def overlap_m(legs):
+        roads = shapely.union_all(closed.to_crs(32649).geometry.values)
+        return shapely.length(shapely.intersection(legs.to_crs(32649).geometry.values, roads))
+
+    assert overlap_m(base.legs).max() > 100  # the base routes use the road ...
+    assert overlap_m(plan.legs).max() < 1.0  # ... the variant's never do
+
+
+def test_demand_scaled_by_one_and_a_half_per_ward(serial):
+    base, plan = serial.plans[W.BASE], serial.plans["Vĩnh Hải +50%"]
+    b = base.stops.groupby("ward_id")["demand_kg"].sum()
+    v = plan.stops.groupby("ward_id")["demand_kg"].sum()
+    assert v[VINH_HAI] == pytest.approx(1.5 * b[VINH_HAI], rel=1e-9)
+    assert v[XUONG_HUAN] == pytest.approx(b[XUONG_HUAN], rel=1e-12)
+    # the same points, only their demand changes
+    assert plan.stops["stop_id"].tolist() == base.stops["stop_id"].tolist()
+    ratio = (plan.stops.set_index("stop_id")["demand_kg"] / base.stops.set_index("stop_id")["demand_kg"])
+    assert np.allclose(ratio[plan.stops.set_index("stop_id")["ward_id"] == VINH_HAI], 1.5)
+
+
+def test_regrade_changes_zone_and_priority(serial):
+    base, plan = serial.plans[W.BASE], serial.plans["Xương Huân đỏ"]
+    before = base.stops[base.stops["ward_id"] == XUONG_HUAN]
+    after = plan.stops[plan.stops["ward_id"] == XUONG_HUAN]
+    assert set(before["zone"]) != {"red"}
+    assert set(after["zone"]) == {"red"}
+    assert set(after["priority"]) == {PRIORITY_OF_GRADE["red"]}
+    assert plan.wards.set_index("ward_id").loc[XUONG_HUAN, "zone"] == "red"
+    scenario = serial.scenarios["Xương Huân đỏ"]
+    assert scenario.zone(XUONG_HUAN).forbidden_profiles == ("motorbike",)
+    untouched = plan.stops[plan.stops["ward_id"] == VINH_HAI]
+    assert untouched["priority"].tolist() == base.stops[base.stops["ward_id"] == VINH_HAI]["priority"].tolist()
+
+
+def test_removing_vehicles_reduces_vehicles_available(serial):
+    base, plan = serial.plans[W.BASE], serial.plans["bớt 4 xe GTVT"]
+    assert plan.kpis["vehicles_available"] == base.kpis["vehicles_available"] - 4
+    row = serial.table.set_index("variant")
+    assert row.loc["bớt 4 xe GTVT", "vehicles_available"] == row.loc[W.BASE, "vehicles_available"] - 4
+    go = plan.depots.set_index("depot_id").loc["GO-NT", "vehicles"]
+    assert go == base.depots.set_index("depot_id").loc["GO-NT", "vehicles"] - 4
+
+
+# ------------------------------------------------------------------------------------- comparison
+
+
+def test_comparison_is_computed_from_the_plans_frames(serial):
+    table = serial.table.set_index("variant")
+    for name, plan in serial.plans.items():
+        row = table.loc[name]
+        assert row["km"] == pytest.approx(plan.legs["leg_km"].sum(), abs=0.06)
+        assert row["delivered_kg"] == pytest.approx(plan.routes["quantity_kg"].sum(), abs=0.1)
+        assert row["trips"] == plan.kpis["trips"]
+        assert row["vehicles_used"] == plan.routes["vehicle_id"].nunique()
+        yellow = plan.stops[plan.stops["zone"] == "yellow"]
+        if yellow["demand_kg"].sum() > 0:
+            assert row["served_share:yellow"] == pytest.approx(
+                yellow["delivered_kg"].sum() / yellow["demand_kg"].sum(), abs=1e-4)
+        loads = plan.routes.groupby("depot_id")["quantity_kg"].sum()
+        for depot in plan.depots["depot_id"]:
+            assert row[f"load_kg:{depot}"] == pytest.approx(loads.get(depot, 0.0), abs=0.1)
+        unserved = plan.unserved.groupby(plan.unserved["reason"].str.split(":").str[0])["quantity_kg"].sum()
+        for reason, kg in unserved.items():
+            assert row[f"unserved_kg:{reason}"] == pytest.approx(kg, abs=0.1)
+    assert table.loc["GO đóng cửa", "load_kg:GO-NT"] == 0
+    assert table.loc[W.BASE, "km_vs_base"] == 0
+    wards = serial.wards()
+    assert set(wards["variant"]) == set(serial.plans)
+    depots = serial.depots()
+    assert depots.loc[(depots["variant"] == "GO đóng cửa") & (depots["depot_id"] == "GO-NT"), "trips"].item() == 0
+
+
+def test_write_outputs_atomically(serial, tmp_path):
+    out = serial.write(tmp_path / "cmp", maps=True, offline=True)
+    table = pd.read_csv(out / "comparison.csv", encoding="utf-8-sig")
+    assert table["variant"].tolist() == list(serial.plans)
+    assert (out / "comparison.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for path in serial.map_files():
+        assert (out / path).stat().st_size > 1000
+    assert not list(out.glob(".staging-*"))
+    assert (out / "comparison_wards.csv").exists() and (out / "comparison_depots.csv").exists()
+
+
+# ------------------------------------------------------------------------------------ parallelism
+
+SUBSET = ["GO đóng cửa", "Vĩnh Hải +50%"]
+
+
+def test_parallel_run_gives_the_serial_numbers(serial, small):
+    subset = [v for v in VARIANTS if v.name in SUBSET]
+    parallel = W.run_variants(small, subset, options=OPTIONS, workers=2)
+    _deterministic(parallel)
+    _same_plans(serial, parallel, [W.BASE, *SUBSET])
+
+
+def test_dask_local_cluster_gives_the_serial_numbers(serial, small):
+    distributed = pytest.importorskip("distributed")
+    subset = [v for v in VARIANTS if v.name in SUBSET]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  silence_logs=40) as cluster:
+        on_dask = W.run_variants(small, subset, options=OPTIONS, dask_address=cluster.scheduler_address)
+    _deterministic(on_dask)
+    _same_plans(serial, on_dask, [W.BASE, *SUBSET])
+
+
+# ------------------------------------------------------------------------------------------- files
+
+FULL_TOML = """
+[[variant]]
+name = "GO! đóng cửa"
+close_depots = ["GO-NT"]
+
+[[variant]]
+name = "Chốt"
+close_roads = [{ name = "Quốc lộ 1A" }, { polygon = "checkpoint.geojson" },
+               { bbox = [109.150, 12.405, 109.166, 12.418], label = "Chốt QL1A" }]
+
+[[variant]]
+name = "Ninh Hòa +50%"
+scale_demand = [{ locality = "Ninh Hòa", factor = 1.5 }]
+
+[[variant]]
+name = "mọi thứ"
+description = "every kind of change"
+cut_stock = [{ depot = "MM-MEGA", factor = 0.5 }, { depot = "COOP-NT", kg = 1000, commodity = "rice" }]
+regrade = [{ ward = "Phường Vĩnh Hải", grade = "yellow" }, { ward = "5110113", grade = "orange" }]
+fleet = [{ type = "QS-5T-NT", count = 2 }, { type = "GT-2.5T-NT", add = 3 }]
+scale_fleet = { factor = 2, profile = "motorbike" }
+add_vehicles = [{ id = "QD-5T", like = "QS-5T-NT", count = 4, home_depot = "GO-NT" }]
+time = { curfew_start = "17:00", curfew_end = "06:00" }
+ration = { rice_kg_per_person_month = 12 }
+"""
+
+CHECKPOINT = {"type": "FeatureCollection", "features": [{
+    "type": "Feature", "properties": {"name": "Chốt Ninh Ích"},
+    "geometry": {"type": "Polygon", "coordinates": [[[109.150, 12.405], [109.166, 12.405], [109.166, 12.418],
+                                                     [109.150, 12.418], [109.150, 12.405]]]}}]}
+
+
+@pytest.fixture()
+def variant_file(tmp_path):
+    (tmp_path / "checkpoint.geojson").write_text(json.dumps(CHECKPOINT), encoding="utf-8")
+    path = tmp_path / "variants.toml"
+    path.write_text(FULL_TOML, encoding="utf-8")
+    return path
+
+
+def test_toml_file_gives_typed_changes_that_apply(variant_file):
+    base = load_scenario(None)
+    variants = W.load_variants(variant_file, base=base)
+    assert [v.name for v in variants] == ["GO! đóng cửa", "Chốt", "Ninh Hòa +50%", "mọi thứ"]
+    closures = variants[1].changes
+    assert [c.closure.kind for c in closures] == ["name", "polygon", "polygon"]
+    assert closures[1].closure.label == "Chốt Ninh Ích"  # the GeoJSON's name, relative to the TOML file
+
+    scenario, options = variants[0].apply(base, PlanOptions())
+    assert options.close_depots == ("GO-NT",) and scenario.depot("GO-NT").stock_kg == {"rice": 0.0, "food_bag": 0.0}
+    assert scenario.name.endswith("GO! đóng cửa") and base.depot("GO-NT").stock_kg["rice"] > 0
+
+    scenario, _ = variants[2].apply(base)
+    by_locality = scenario.demand_by_locality()
+    base_by_locality = base.demand_by_locality()
+    assert sum(by_locality["Ninh Hoa"].values()) == pytest.approx(1.5 * sum(base_by_locality["Ninh Hoa"].values()),
+                                                                  rel=1e-9)
+    assert sum(by_locality["Nha Trang"].values()) == pytest.approx(sum(base_by_locality["Nha Trang"].values()),
+                                                                   rel=1e-9)
+
+    scenario, _ = variants[3].apply(base)
+    counts = {vt.id: vt.count for vt in scenario.vehicle_types}
+    base_counts = {vt.id: vt.count for vt in base.vehicle_types}
+    assert counts["QS-5T-NT"] == 2 and counts["GT-2.5T-NT"] == base_counts["GT-2.5T-NT"] + 3
+    assert counts["XM-101"] == 2 * base_counts["XM-101"] and counts["QD-5T"] == 4
+    assert scenario.depot("MM-MEGA").stock_kg["rice"] == base.depot("MM-MEGA").stock_kg["rice"] * 0.5
+    assert scenario.depot("COOP-NT").stock_kg["rice"] == base.depot("COOP-NT").stock_kg["rice"] - 1000
+    assert scenario.zone(VINH_HAI).grade == "yellow" and scenario.zone(VINH_HAI).forbidden_profiles == ()
+    assert scenario.zone(XUONG_HUAN).grade == "orange"
+    assert scenario.time.curfew_start_s == 17 * 3600 and scenario.time.operating_end_s == 17 * 3600
+    assert all(vt.shift_end_s <= 17 * 3600 for vt in scenario.vehicle_types)
+    assert scenario.settings.ration.rice_kg_per_person_month == 12
+    assert scenario.shortfall().demand_kg["rice"] == pytest.approx(base.shortfall().demand_kg["rice"] * 12 / 15)
+
+
+@pytest.mark.parametrize("toml, field, message", [
+    ('[[variant]]\nname = "A"\nclose_depot = ["GO-NT"]\n', "close_depot", "unknown key 'close_depot'"),
+    ('[[variant]]\nname = "A"\nclose_depots = ["NOPE"]\n', "close_depots", "unknown depot 'NOPE'"),
+    ('[[variant]]\nname = "A"\nscale_demand = [{ locality = "Hà Nội", factor = 2 }]\n', "scale_demand.locality",
+     "unknown locality"),
+    ('[[variant]]\nname = "A"\nscale_demand = [{ ward = "Phường Nowhere", factor = 2 }]\n', "scale_demand.ward",
+     "unknown ward"),
+    ('[[variant]]\nname = "A"\nscale_demand = [{ ward = "Vạn Thạnh", factor = 2 }]\n', "scale_demand.ward",
+     "ambiguous"),
+    ('[[variant]]\nname = "A"\nscale_demand = [{ factor = 2, extra = 1 }]\n', "scale_demand[0].extra",
+     "unknown key 'extra'"),
+    ('[[variant]]\nname = "A"\nregrade = [{ ward = "5110101", grade = "purple" }]\n', "regrade[0].grade",
+     "unknown grade"),
+    ('[[variant]]\nname = "A"\nfleet = [{ type = "NOPE", count = 1 }]\n', "fleet.type", "unknown vehicle type"),
+    ('[[variant]]\nname = "A"\nclose_roads = [{ name = "Đường Không Có" }]\n', "close_roads", "matches no road"),
+    ('[[variant]]\nname = "A"\nclose_roads = [{ polygon = "missing.geojson" }]\n', "close_roads[0].polygon",
+     "file not found"),
+    ('[[variant]]\nname = "A"\ntime = { curfew_start = "25:99" }\n', "time.curfew_start", "not a time"),
+    ('[[variant]]\nname = "A"\nration = { rice_kg = 10 }\n', "ration.rice_kg", "unknown key"),
+    ('[[variant]]\nclose_depots = ["GO-NT"]\n', "name", "needs a name"),
+    ('[[variants]]\nname = "A"\n', "variants", "unknown top-level key"),
+])
+def test_bad_variant_file_names_file_variant_and_field(tmp_path, toml, field, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        W.load_variants(path, base=load_scenario(None))
+    text = str(caught.value)
+    assert str(path) in text, text
+    assert f"field '{field}'" in text, text
+    assert message in text, text
+    if "[[variant]]" in toml and "name =" in toml:
+        assert "variant 'A'" in text, text
+
+
+def test_not_toml_and_duplicate_names(tmp_path):
+    path = tmp_path / "v.toml"
+    path.write_text("[[variant]\nname=", encoding="utf-8")
+    with pytest.raises(InputError, match="not valid TOML"):
+        W.load_variants(path)
+    path.write_text('[[variant]]\nname = "A"\n[[variant]]\nname = "A"\n', encoding="utf-8")
+    with pytest.raises(InputError, match="used twice"):
+        W.load_variants(path)
+    with pytest.raises(InputError, match="not found"):
+        W.load_variants(tmp_path / "nope.toml")
+
+
+# ------------------------------------------------------------------------------------------ sweeps
+
+
+def test_sweeps_build_the_expected_variants():
+    base = load_scenario(None)
+    closures = W.depot_closure_sweep(base)
+    assert [v.tag_dict["closed_depot"] for v in closures] == [d.id for d in base.depots]
+    assert len(W.depot_closure_sweep(base, min_stock_kg=50_000)) == 4
+    demand = W.demand_sweep((0, 0.5, 1.0), locality="Ninh Hoa")
+    assert [v.tag_dict["demand_factor"] for v in demand] == [1.0, 1.5, 2.0]
+    grid = W.demand_fleet_grid((1.0, 1.5, 2.0), (1.0, 1.5, 2.0))
+    assert len(grid) == 9 and len({v.name for v in grid}) == 9
+    scenario, _ = grid[-1].apply(W.derive(base, W.Restrict(localities=("Van Ninh",))))
+    assert {vt.id: vt.count for vt in scenario.vehicle_types} == {"QS-5T-VN": 10, "GT-2.5T-VN": 6}
+    assert [d.id for d in scenario.depots] == ["KHO-VAN-GIA"]
+    assert {p.locality for p in scenario.demand_points} == {"Van Ninh"}
+    fleet = W.fleet_sweep((0.5,))[0].apply(base)[0]
+    assert {vt.id: vt.count for vt in fleet.vehicle_types}["QS-5T-VN"] == 3  # 2.5 rounds half up
+
+
+def test_derive_refuses_a_depot_closure():
+    with pytest.raises(ValueError, match="plan options"):
+        W.derive(load_scenario(None), W.CloseDepot("GO-NT"))
+
+
+# --------------------------------------------------------------------------------------------- CLI
+
+
+def test_cli_writes_the_comparison_and_reports_bad_input(small, tmp_path):
+    from click.testing import CliRunner
+
+    from cli import _reported
+    from optimizer.scenario import export_scenario
+    from optimizer.whatif_cli import whatif
+
+    command = copy.copy(whatif)
+    command.callback = _reported(whatif.callback)
+    folder = export_scenario(dataclasses.replace(small, name="Nhỏ"), tmp_path / "small", include_demand_points=True)
+    variants = tmp_path / "v.toml"
+    variants.write_text('[[variant]]\nname = "GO đóng cửa"\nclose_depots = ["GO-NT"]\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(command, [str(folder), "--variant", str(variants), "--out", str(out),
+                                          "--time-limit", "30", "--workers", "2", "--offline"])
+    assert result.exit_code == 0, result.output
+    assert "GO đóng cửa" in result.output and "base" in result.output
+    assert (out / "comparison.csv").exists() and (out / "comparison.png").exists()
+    assert len(list((out / "maps").glob("*.html"))) == 2
+
+    variants.write_text('[[variant]]\nname = "X"\nclose_depots = ["NOPE"]\n', encoding="utf-8")
+    result = CliRunner().invoke(command, [str(folder), "--variant", str(variants), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "unknown depot 'NOPE'" in result.output and "variant 'X'" in result.output
