@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -37,6 +38,12 @@ def _reported(command):
                 code = EXIT_FAILURE
             except OSError as exc:
                 click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+                code = EXIT_FAILURE
+            except Exception as exc:  # a bug: one line for the planner, the traceback on request
+                if os.environ.get("KHFOOD_DEBUG"):
+                    raise
+                click.echo(f"internal error: {type(exc).__name__}: {exc} (set KHFOOD_DEBUG=1 for details "
+                           "and report it)", err=True)
                 code = EXIT_FAILURE
             finally:
                 for warning in caught:

@@ -119,7 +119,7 @@ def run_orlib(names: list[str], time_limit: float, single_source: bool, backends
     print(f"OR-Library capacitated instances ({ORLIB_DIR}), time limit {time_limit:g} s")
     head = f"{'instance':<9} {'size':>6} {'backend':<7} {'objective':>14} {'optimum':>14} {'gap %':>8} {'time s':>7} {'status':<9}"
     if single_source:
-        head += f" | {'single-src obj':>14} {'bound':>14} {'gap %':>8} {'time s':>7} {'status':<9}"
+        head += f" | {'backend':<7} {'single-src obj':>14} {'bound':>14} {'gap %':>8} {'time s':>7} {'status':<9} unserved"
     print(head)
     for name in names:
         cost, demand, capacity, fixed = read_orlib(ORLIB_DIR / f"{name}.txt")
@@ -136,7 +136,7 @@ def run_orlib(names: list[str], time_limit: float, single_source: bool, backends
                 )
                 if single_source:
                     single = solve_facility_location(cost, demand, capacity, fixed_cost=fixed, time_limit_s=time_limit)
-                    line += f" | {_fmt(single)}"
+                    line += f" | {single.backend:<7} {_fmt(single)} {len(single.unassigned)}"
             print(line, flush=True)
 
 

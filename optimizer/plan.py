@@ -104,7 +104,10 @@ class PlanOptions:
     max_depots, close_depots
         Assignment options (see :func:`optimizer.assignment.assign_depots`).
     cross_depot
-        Let vehicles serve points assigned to other depots.
+        Let vehicles serve points assigned to other depots (the assignment then ignores depot fleets).
+    fleet_share
+        Share of a depot fleet's nominal day (capacity × trips) the assignment may plan on: trips rarely
+        leave full and the shift ends before the last one.
     balance
         Even out route durations across vehicles.
     """
@@ -116,6 +119,7 @@ class PlanOptions:
     close_depots: tuple[str, ...] = ()
     cross_depot: bool = False
     balance: bool = False
+    fleet_share: float = 0.85
 
 
 def _hhmm(seconds: float) -> str:
@@ -200,10 +204,17 @@ def _assign(scenario, day: _Day, options: PlanOptions, time_limit_s: float):
     from optimizer.assignment import assign_depots
 
     n_depots = len(scenario.depots)
+    fleet_kg = None
+    if not options.cross_depot:
+        fleet_kg = {}
+        for vehicle in scenario.vehicles():
+            fleet_kg[vehicle.home_depot] = (
+                fleet_kg.get(vehicle.home_depot, 0.0) + vehicle.capacity_kg * vehicle.max_trips * options.fleet_share
+            )
     return assign_depots(
         list(scenario.depots), day.points, day.located.matrices["truck"].time_s[:n_depots, n_depots:],
         level=options.level, max_depots=options.max_depots, close=options.close_depots, time_limit_s=time_limit_s,
-        seed=options.seed,
+        seed=options.seed, fleet_kg=fleet_kg,
     )
 
 
@@ -291,6 +302,7 @@ def run_plan(scenario, *, options: PlanOptions | None = None, progress=None) -> 
 def _tabulate(scenario, located: _Located, assignment, problem, result, networks, options: PlanOptions) -> Plan:
     """Turn the solver's answer into the plan's frames."""
     from optimizer import datasets
+    from optimizer.assignment import FLEET_CAPACITY
 
     depots, points = located.depots, located.points
     n_depots = len(depots)
@@ -352,7 +364,8 @@ def _tabulate(scenario, located: _Located, assignment, problem, result, networks
     unserved_rows = []
     for row in assignment.unassigned.itertuples():
         k, p = point_of[row.point_id]
-        unserved_rows.append((p, row.total_kg, f"no stock: {row.reason}"))
+        kind = "no capacity" if FLEET_CAPACITY in row.reason else "no stock"
+        unserved_rows.append((p, row.total_kg, f"{kind}: {row.reason}"))
     for item in result.unserved:
         k, p = point_of[item.stop_id]
         unserved_rows.append((p, item.quantity_kg, item.reason))

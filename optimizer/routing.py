@@ -32,11 +32,18 @@ Time
     service. A vehicle works (loads, drives, serves, waits) only within its shift (the curfew) and within
     ``max_duration_s``; loading and returns happen within the depot's opening hours. An infinite matrix entry
     becomes a travel time longer than any shift, which the time dimension rejects.
+Search
+    A construction heuristic (parallel cheapest insertion with time windows, parallel savings without;
+    the others follow if it finds nothing) gives the first plan, guided local search improves it. On more
+    than 150 stops the local search, whose speed falls with the square of the node count, works on parts:
+    a few neighbouring routes at a time, each part solved as a model of its own from the current routes.
 Determinism
     A search stopped by the wall clock is not reproducible, so each search also stops after a number of
-    solutions derived from the problem size (``RoutingOptions.solution_limit``); the time limit is only a
-    safety cap, and :attr:`RoutingResult.stopped_by` says which limit ended the search. OR-Tools routing has
-    no random seed: ``seed=0`` keeps the given order of stops and vehicles (the canonical plan) and any other
+    solutions (``RoutingOptions.solution_limit``), by default derived from the sub-problem's size and its
+    fixed share of the time limit so that one core normally reaches it in about half that time; the time
+    limit is only a safety cap, and :attr:`RoutingResult.stopped_by` says which limit ended the search (a
+    slow machine may hit the cap, and then the plan may differ between runs). OR-Tools routing has no
+    random seed: ``seed=0`` keeps the given order of stops and vehicles (the canonical plan) and any other
     seed permutes both before building the model, which steers the construction heuristics and the local
     search to a different, equally valid plan.
 """
@@ -74,8 +81,8 @@ _SOLUTION_RATE = 3e5
 #: Sub-problems with more chunks are improved part by part, each part having about _PART_NODES stops and a
 #: budget of about _PART_SECONDS of search.
 _PARTS_ABOVE = 150
-_PART_NODES = 80
-_PART_SECONDS = 1.5
+_PART_NODES = 50
+_PART_SECONDS = 1.0
 #: Penalty weight of guided local search relative to the mean arc cost (OR-Tools default 0.1; tuned on the
 #: X and Solomon benchmarks).
 _GLS_LAMBDA = 0.2
@@ -128,7 +135,8 @@ class Stop:
     priority
         0 (green) to 3 (red); a higher priority is never dropped to serve a lower one.
     depot
-        Index of the depot whose vehicles serve the stop; ``None`` lets the nearest depot serve it.
+        Index of the depot whose vehicles serve the stop; ``None`` lets the nearest depot serve it (ignored
+        with ``RoutingOptions.cross_depot``).
     allowed_profiles
         Vehicle profiles allowed in the stop's zone (e.g. ``{'motorbike'}`` in a lockdown zone); ``None``
         allows all.
@@ -187,7 +195,7 @@ class Vehicle:
     max_trips: int = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RoutingProblem:
     """Everything the router needs, as plain data.
 
@@ -574,7 +582,8 @@ def _make_chunks(problem: RoutingProblem, cross_depot: bool) -> list[_Chunk]:
             service = _service_s(stop, kg)
             able = tuple(
                 i for i in feasible
-                if _fits(problem.vehicles[i], g, b) and _direct_trip(problem, problem.vehicles[i], stop, service) is None
+                if _fits(problem.vehicles[i], g, b)
+                and _direct_trip(problem, problem.vehicles[i], stop, service) is None
             )
             chunks.append(_Chunk(s, kg, g, b, service, able, None if able else "no capacity"))
     return chunks
@@ -621,8 +630,8 @@ def _sub_problems(
     # Vehicles that can serve nothing stay out: some could not even load within their shift.
     vehicles = sorted({v for c in servable for v in chunks[c].vehicles})
     if rng is not None:
-        servable = list(rng.permutation(servable))
-        vehicles = list(rng.permutation(vehicles))
+        servable = [int(c) for c in rng.permutation(servable)]
+        vehicles = [int(v) for v in rng.permutation(vehicles)]
     if cross_depot:
         groups = [(servable, vehicles)]
     else:
@@ -669,7 +678,9 @@ class _Model:
             dtype=np.int64,
         )
         service = np.array(
-            [d.load_time_s for d in depots] + [c.service_s for c in sub_chunks] + [d.load_time_s for d in reload_depots],
+            [d.load_time_s for d in depots]
+            + [c.service_s for c in sub_chunks]
+            + [d.load_time_s for d in reload_depots],
             dtype=np.int64,
         )
         grams = [0] * len(depots) + [c.grams for c in sub_chunks] + [-_grams(fleet[k]) for k in self.reload_owner]
@@ -727,7 +738,7 @@ class _Model:
             self.time.CumulVar(index).SetRange(stop.tw_start_s, min(stop.tw_end_s, self.horizon))
             # SetAllowedVehiclesForIndex has no working Python binding in OR-Tools 9.15; the vehicle
             # variable's domain (-1: dropped) says the same.
-            routing.VehicleVar(index).SetValues([-1, *(position[v] for v in chunk.vehicles)])
+            routing.VehicleVar(index).SetValues([-1, *(position[v] for v in chunk.vehicles if v in position)])
             routing.AddDisjunction([index], penalty[n - self.first_chunk_node])
         for n, (k, depot) in enumerate(zip(self.reload_owner, reload_depots), start=first_reload):
             index = manager.NodeToIndex(n)
@@ -789,7 +800,8 @@ class _Model:
     def _add_capacity(self, callback: int, capacity: list[int], name: str) -> None:
         """A per-trip capacity dimension whose count restarts at zero at the vehicle's reload nodes."""
         routing = self.routing
-        routing.AddDimensionWithVehicleCapacity(callback, max(capacity) if self.reload_owner else 0, capacity, True, name)
+        slack = max(capacity) if self.reload_owner else 0
+        routing.AddDimensionWithVehicleCapacity(callback, slack, capacity, True, name)
         dimension = routing.GetDimensionOrDie(name)
         if self.reload_owner:
             # Only reload nodes may discard the count; elsewhere slack would just waste capacity.
@@ -854,14 +866,21 @@ class _Model:
                 break
         if first is None:
             return [], "none", "time limit"
-        if len(self.chunk_ids) > _PARTS_ABOVE and not self.options.balance:
-            routes, finished = self._improve_by_parts(self._routes(first), deadline, time_share_s)
+        routes = self._routes(first)
+        if len(self.chunk_ids) > _PARTS_ABOVE and routes and not self.options.balance:
+            # Balancing charges the fleet's latest return, which no part sees: it keeps the whole model.
+            routes, finished = self._improve_by_parts(routes, deadline, time_share_s)
         else:
             routes, finished = self.improve(first, deadline, self._solution_budget(time_share_s))
         return routes, strategy, "solution limit" if finished else "time limit"
 
     def improve(self, start: pywrapcp.Assignment, deadline: float, budget: int) -> tuple[list[_Route], bool]:
         """Guided local search from ``start``; the routes found and whether the budget (not the clock) ended it."""
+        if budget:
+            # Guided local search never stops by itself, and makes no move at all when every change is
+            # worse (tiny or fully constrained models): give it a few times what its budget normally takes.
+            expected_s = budget * len(self.location) ** 2 / _SOLUTION_RATE
+            deadline = min(deadline, time.monotonic() + 0.2 + 4 * expected_s)
         params = self._parameters("ALL_UNPERFORMED", max(deadline - time.monotonic(), 0.01), budget)
         best = self.routing.SolveFromAssignmentWithParameters(start, params)
         return self._routes(best or start), best is not None and time.monotonic() < deadline
@@ -882,7 +901,9 @@ class _Model:
         self.routing.CloseModelWithParameters(self._parameters("ALL_UNPERFORMED", 1.0, 1))
         return self.routing.ReadAssignmentFromRoutes(plans, True)
 
-    def _improve_by_parts(self, routes: list[_Route], deadline: float, time_share_s: float) -> tuple[list[_Route], bool]:
+    def _improve_by_parts(
+        self, routes: list[_Route], deadline: float, time_share_s: float
+    ) -> tuple[list[_Route], bool]:
         """Improve a large plan by re-optimising a few neighbouring routes at a time.
 
         Guided local search slows down with the square of the node count, so on hundreds of stops it makes
@@ -931,7 +952,8 @@ class _Model:
         """Symmetric travel time between the chunks, on the fastest profile of the fleet."""
         locations = [self.problem.stops[self.chunks[c].stop].location for c in self.chunk_ids]
         profiles = {self.problem.vehicles[v].profile for v in self.vehicle_ids}
-        times = np.min([np.asarray(self.problem.time_s[p], dtype=float)[np.ix_(locations, locations)] for p in profiles], axis=0)
+        grid = np.ix_(locations, locations)
+        times = np.min([np.asarray(self.problem.time_s[p], dtype=float)[grid] for p in profiles], axis=0)
         return np.minimum(times, times.T)
 
     def _routes(self, solution: pywrapcp.Assignment) -> list[_Route]:

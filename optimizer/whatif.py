@@ -63,7 +63,8 @@ __all__ = [
     "BASE", "Change", "CloseDepot", "CutStock", "CloseRoad", "Regrade", "ScaleDemand", "SetFleet", "ScaleFleet",
     "AddVehicles", "SetTime", "SetRation", "Restrict", "Variant", "Comparison",
     "derive", "materialise", "load_variants", "parse_variants", "run_variants", "compare",
-    "depot_closure_sweep", "demand_sweep", "fleet_sweep", "demand_fleet_grid",
+    "depot_closure_sweep", "demand_sweep", "fleet_sweep", "demand_fleet_grid", "plan_figures", "check_variants",
+    "vehicle_figures", "travel_table",
 ]
 
 #: Name of the unchanged base day in a comparison.
@@ -1313,6 +1314,68 @@ def plan_figures(plan: Plan) -> dict[str, Any]:
     row["routing_stopped_by"] = plan.kpis.get("routing", {}).get("stopped_by", "")
     row["assignment_status"] = plan.kpis.get("assignment", {}).get("status", "")
     return row
+
+
+def vehicle_figures(plan: Plan) -> pd.DataFrame:
+    """One row per vehicle that drove: ``vehicle_id, vehicle_name, profile, depot_id, trips, stops, kg,
+    capacity_kg, load_share`` (kg over capacity × trips), ``km``, ``start``/``end`` (leaves the depot the
+    first time, back the last time, ``HH:MM``) and ``hours`` on the road between them."""
+    routes, legs = plan.routes, plan.legs
+    columns = ["vehicle_id", "vehicle_name", "profile", "depot_id", "trips", "stops", "kg", "capacity_kg",
+               "load_share", "km", "start", "end", "hours"]
+    if routes.empty:
+        return pd.DataFrame(columns=columns)
+    first = routes[routes["seq"] == 1].set_index(["vehicle_id", "trip"])
+    leave = first["arrival_s"] - first["leg_min"] * 60
+    last = routes.sort_values("seq").groupby(["vehicle_id", "trip"]).tail(1).set_index(["vehicle_id", "trip"])
+    back_legs = legs[legs["to_id"].isin(set(plan.depots["depot_id"]))].set_index(["vehicle_id", "trip"])
+    back = last["departure_s"] + back_legs["leg_min"].reindex(last.index).fillna(0.0) * 60
+    per_trip = pd.DataFrame({"leave": leave, "back": back})
+    grouped = routes.groupby("vehicle_id", sort=False)
+    out = pd.DataFrame({
+        "vehicle_name": grouped["vehicle_name"].first(),
+        "profile": grouped["profile"].first(),
+        "depot_id": grouped["depot_id"].first(),
+        "trips": grouped["trip"].nunique(),
+        "stops": grouped.size(),
+        "kg": grouped["quantity_kg"].sum().round(1),
+        "capacity_kg": grouped["capacity_kg"].first(),
+        "km": legs.groupby("vehicle_id")["leg_km"].sum().round(1),
+    })
+    out["load_share"] = (out["kg"] / (out["capacity_kg"] * out["trips"])).round(3)
+    span = per_trip.groupby(level="vehicle_id").agg(leave=("leave", "min"), back=("back", "max"))
+    out["start"] = span["leave"].map(lambda s: format_hhmm(int(round(s / 60)) * 60))
+    out["end"] = span["back"].map(lambda s: format_hhmm(int(round(s / 60)) * 60))
+    out["hours"] = ((span["back"] - span["leave"]) / 3600).round(2)
+    return out.reset_index(names="vehicle_id")[columns]
+
+
+def travel_table(scenario: Scenario, origins: Mapping[str, tuple[float, float]],
+                 destinations: Mapping[str, tuple[float, float]], *, profile: str = "truck") -> pd.DataFrame:
+    """Fastest road trips between places (name → ``(lon, lat)``) on the scenario's network, closures applied:
+    one row per pair with ``km`` and ``minutes`` (NaN and ``reachable=False`` when no road leads there).
+
+    For a road closure: compare ``travel_table(base, ...)`` with ``travel_table(variant_scenario, ...)`` to
+    see the detour, or that there is none.
+    """
+    from optimizer.matrix import travel_matrix
+    from optimizer.network import load_network
+
+    network = load_network(profile=profile, closures=[c for c in scenario.closures if c.applies_to(profile)])
+    names = [*origins, *destinations]
+    lonlat = [*origins.values(), *destinations.values()]
+    snapped = network.snap([p[0] for p in lonlat], [p[1] for p in lonlat], labels=names,
+                           max_distance_m=np.inf, check_area=False)
+    matrix = travel_matrix(network, snapped.node, keep_paths=False, workers=1)
+    rows = []
+    n = len(origins)
+    for i, a in enumerate(origins):
+        for j, b in enumerate(destinations):
+            t, d = matrix.time_s[i, n + j], matrix.dist_m[i, n + j]
+            ok = bool(np.isfinite(t))
+            rows.append({"from": a, "to": b, "reachable": ok, "km": round(d / 1000, 2) if ok else np.nan,
+                         "minutes": round(t / 60, 1) if ok else np.nan})
+    return pd.DataFrame(rows)
 
 
 _CHART_ZONE_COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "orange": "#ef6c00", "red": "#c62828"}

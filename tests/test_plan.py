@@ -55,6 +55,16 @@ def test_delivered_plus_unserved_equals_demand_per_point(plan, scenario):
     assert plan.kpis["delivered_kg"] == pytest.approx(plan.routes["quantity_kg"].sum(), abs=0.5)
 
 
+def test_every_wards_demand_is_fully_delivered(plan, scenario):
+    # The three-ward day has enough stock and fleet: every ward must get all it needs.
+    assert plan.unserved.empty
+    for ward_id in {p.ward_id for p in scenario.demand_points}:
+        wanted = sum(p.total_kg for p in scenario.demand_points if p.ward_id == ward_id)
+        got = plan.routes.loc[plan.routes["ward_id"] == ward_id, "quantity_kg"].sum()
+        assert got == pytest.approx(wanted, abs=0.05)
+    assert plan.kpis["served_share"] == pytest.approx(1.0)
+
+
 def test_deliveries_happen_inside_the_operating_window(plan, scenario):
     start, end = scenario.time.operating_start_s, scenario.time.operating_end_s
     assert plan.routes["arrival_s"].min() >= start

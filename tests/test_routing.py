@@ -375,6 +375,23 @@ def test_same_seed_same_plan():
     assert other.status in ("complete", "partial")
 
 
+def test_large_problem_improved_by_parts_is_feasible_and_reproducible():
+    rng = np.random.default_rng(11)
+    n = 170  # above the size where the search works part by part
+    points = [(10_000.0, 10_000.0)] + [tuple(p) for p in rng.uniform(0, 20_000, size=(n, 2))]
+    stops = [Stop(f"s{i}", i, float(rng.integers(10, 120)), service_s=120, priority=int(rng.integers(0, 2)))
+             for i in range(1, n + 1)]
+    vehicles = [Vehicle(f"v{k}", 600, 0, shift_start_s=6 * HOUR, shift_end_s=19 * HOUR, max_trips=2)
+                for k in range(12)]
+    problem = problem_on(points, [Depot("D", 0, load_time_s=600)], stops, vehicles)
+    options = RoutingOptions(time_limit_s=30, solution_limit=60)
+    first, second = run(problem, options), run(problem, options)
+    assert first.stopped_by == "solution limit"
+    assert plan_rows(first) == plan_rows(second)
+    assert first.status == "complete"
+    assert any(t.trip == 2 for t in first.trips)
+
+
 def test_fallback_strategy_is_recorded():
     problem = random_problem(4, n=10)
     # SWEEP needs node coordinates, which a matrix-only model lacks, so it finds nothing.
