@@ -1,6 +1,53 @@
 """Capacitated facility location with OR-Tools: which depot serves which point, within stock.
 
-BACKEND_NOTES_PLACEHOLDER
+The model, per *unit* u (a point, or a ward group whose points share one depot) and depot j::
+
+    min  sum c[u,j] x[u,j] + sum f[j] y[j] + sum pen[u] drop[u]
+    s.t. sum_j x[u,j] + drop[u] = 1                  every unit served or dropped (never infeasible)
+         x[u,j] <= y[j]                              only open depots serve (strong linking)
+         sum_u d[u,k] x[u,j] <= K[j,k] y[j]          stock of every commodity k
+         sum_j y[j] <= max_open,  y[j] = 1 if forced open
+    x binary (single-source) or in [0, 1] (splittable); y binary, and only modelled when there
+    are fixed costs or ``max_open``. Arcs exist only where the cost is finite, ``reachable``
+    allows, the depot is not force-closed and (single-source) the unit fits the depot's stock.
+
+Backend, chosen by measurement (ortools 9.15, 1 thread, seed 0, 2 shared cores; wall times
+include model building; ``python benchmarks/facility_location.py --synthetic --backends
+scip,highs,cp-sat`` reproduces them):
+
+* OR-Library cap41/71/101/131, splittable (LP + binary opening): HiGHS 0.06-0.14 s and SCIP
+  0.05-0.15 s, both at the published optimum. Single-source: SCIP 0.06-0.22 s and HiGHS
+  0.06-0.15 s, all proven optimal; CP-SAT 0.03-2.8 s on the 16/25-facility files but on cap131
+  (50 x 50) still 4 % above the optimum with a 20 % gap after 60 s.
+* Synthetic 2,000 points x 12 depots x 2 commodities, single-source, tight stock
+  (``benchmarks.facility_location.synthetic``), 60 s, objective / gap:
+
+  ========================  ================  ================  ================
+  variant                   SCIP              HiGHS             CP-SAT
+  ========================  ================  ================  ================
+  2,000 points              77.01e6 / 1.9 %   87.67e6 / 13.8 %  78.21e6 / 3.4 %
+  points, max_open=8        513.03e6 / 0.25 % 513.23e6 / 0.28 % 514.27e6 / 0.48 %
+  67 ward groups            627.90e6 / 2.4 %  625.95e6 / 2.1 %  647.16e6 / 5.3 %
+  groups, max_open=8        1025.2e6 / 0.56 % 1032.1e6 / 1.25 % 1031.0e6 / 1.33 %
+  ========================  ================  ================  ================
+
+  None proves optimality there: the LP bound serves every point fractionally, the integer
+  plans must leave a few points (or whole wards) unserved, and their penalties make the gap.
+  SCIP got ``heuristics`` emphasis HIGH (at 30 s: 77.4e6 with it, 80.3e6 at 60 s without).
+
+So: single-source -> SCIP (MathOpt ``GSCIP``), with the greedy start as a solution hint;
+splittable -> HiGHS (its LP is 4x faster than SCIP's on the 2,000-point instance: 1.1 s vs
+4.9 s, both optimal). CP-SAT stays available (``_BACKEND_SINGLE = "cp-sat"``) for
+re-measurement; with one worker its hint search swallowed the whole time limit, so it gets
+no hint. Its costs are scaled to integers by a power of two so the largest coefficient is
+about 2**30 (sum far below 2**63), rounded *down* so its bound stays a valid bound, and
+demands are rounded up / stocks down (exact for whole kg), so its plans never exceed stock.
+
+The reported objective is recomputed from the returned arrays in the caller's units; the
+bound is the solver's. Determinism: with ``num_workers=1`` a solve that finishes within its
+time limit is repeatable for the same input and seed; a solve cut by the limit returns
+whatever the solver had at that moment, which depends on machine speed. HiGHS ignores
+``num_workers``; CP-SAT with more than one worker is not deterministic.
 """
 
 from __future__ import annotations
@@ -388,7 +435,7 @@ def _solve_cpsat(p: _Problem, time_limit_s: float, seed: int, num_workers: int) 
     # (2000-point instance: 695 points left unserved at 10 s with the hint, 3 without).
 
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit_s)
+    solver.parameters.max_time_in_seconds = min(float(time_limit_s), 1e7)
     solver.parameters.random_seed = int(seed)
     solver.parameters.num_workers = int(num_workers)
     status = solver.solve(model)
@@ -469,7 +516,7 @@ def _solve_mip(p: _Problem, time_limit_s: float, seed: int, num_workers: int, en
         model.objective.set_linear_coefficient(v, coef)
 
     params = mathopt.SolveParameters(
-        time_limit=datetime.timedelta(seconds=float(time_limit_s)),
+        time_limit=datetime.timedelta(seconds=min(float(time_limit_s), 1e7)),
         random_seed=int(seed),
         threads=None if engine == "highs" else int(num_workers),  # HiGHS refuses the option
         relative_gap_tolerance=_GAP_TOLERANCE,
@@ -487,8 +534,7 @@ def _solve_mip(p: _Problem, time_limit_s: float, seed: int, num_workers: int, en
     reason = result.termination.reason
     share = np.zeros((len(p.members), n_depots))
     if not result.has_primal_feasible_solution():
-        assign, opened = _greedy(p) if integral else (np.full(len(p.members), -1), p.forced.copy())
-        return _greedy_raw(p, assign, opened, engine)
+        return _greedy_raw(p, *_greedy(p), engine)
     values = result.variable_values()
     for u, row in enumerate(x):
         for j, v in row.items():
@@ -513,8 +559,8 @@ def _clean(p: _Problem, raw: _Raw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         share[share < _SHARE_EPS] = 0.0
         share = np.clip(share, 0.0, 1.0)
         total = share.sum(axis=1)
-        over = total > 1.0
-        share[over] /= total[over, None]
+        snap = (total > 1.0) | ((total > 1.0 - _SHARE_EPS) & (total < 1.0))  # rows served in full
+        share[snap] /= total[snap, None]
     else:
         best = share.argmax(axis=1)
         took = share.max(axis=1, initial=0.0) > 0.5 if share.size else np.zeros(len(share), dtype=bool)
@@ -550,6 +596,8 @@ def _drop_reason(p: _Problem, u: int, share: np.ndarray, available: np.ndarray, 
     if live.size == 0:
         if p.max_open is not None and available.sum() >= p.max_open:
             return f"all reachable depots are closed (max_open={p.max_open})"
+        if status != "OPTIMAL":
+            return "all reachable depots are closed (none opened within the time limit)"
         return "all reachable depots are closed (opening one costs more than leaving it unserved)"
     loads = share.T @ p.unit_demand  # (D, C)
     residual = p.capacity[live] - loads[live]
@@ -622,14 +670,21 @@ def solve_facility_location(
     commodity_names
         Names used in the reasons of ``unassigned`` (default ``'commodity 0'``, ...).
     time_limit_s
-        Wall-clock limit of the solver.
+        Wall-clock limit of the solver (model building, ~1 s for 2,000 points, comes on top).
     seed
         Solver random seed.
     num_workers
-        Solver threads. With 1 (default) the result is deterministic for a given input and
-        seed whenever the solve finishes before ``time_limit_s``. When the limit cuts a
-        solve short, the incumbent depends on machine speed; CP-SAT with several workers is
-        not deterministic either.
+        Solver threads (passed to SCIP and CP-SAT; HiGHS refuses the option and ignores it).
+        With 1 (default) the result is deterministic for a given input and seed whenever the
+        solve finishes before ``time_limit_s``. When the limit cuts a solve short, the
+        incumbent depends on machine speed; CP-SAT with several workers is not deterministic.
+
+    Notes
+    -----
+    Single-source problems go to SCIP, splittable ones to HiGHS (both through MathOpt); the
+    measurements behind that choice are in the module docstring. The greedy start (largest
+    units first, each to its cheapest depot with room) is handed to SCIP as a hint; the
+    returned plan is always the solver's, unless it found none in time (``'NOT_SOLVED'``).
 
     Returns
     -------

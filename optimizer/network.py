@@ -574,6 +574,8 @@ class RoadNetwork:
         What the network was built from.
     closures
         Closures applied (closed edges stay in ``edges`` with ``closed=True`` but are never traversed).
+    connected_share
+        Share of the profile's nodes kept in its largest strongly connected component.
     """
 
     profile: str
@@ -582,6 +584,7 @@ class RoadNetwork:
     source: str
     settings: NetworkSettings
     closures: tuple[Closure, ...] = ()
+    connected_share: float = 1.0
     _tree: cKDTree | None = field(default=None, repr=False)
     _metric: np.ndarray | None = field(default=None, repr=False)
 
@@ -698,7 +701,7 @@ class RoadNetwork:
             "km_by_class": km_by_class.to_dict(),
             "bbox": {"min_lon": minx, "min_lat": miny, "max_lon": maxx, "max_lat": maxy},
             "coverage": coverage,
-            "connected_share": getattr(self, "connected_share", 1.0),
+            "connected_share": self.connected_share,
         }
 
 
@@ -734,9 +737,8 @@ def _profile_network(base: BaseNetwork, profile: str, settings: NetworkSettings)
         crs=4326,
     )
     edge_frame = gpd.GeoDataFrame(edges.reset_index(drop=True), geometry="geometry", crs=4326)
-    network = RoadNetwork(profile=profile, nodes=nodes, edges=edge_frame, source=base.source, settings=settings)
-    network.connected_share = round(float(keep_node.sum()) / max(int(used.sum()), 1), 4)
-    return network
+    return RoadNetwork(profile=profile, nodes=nodes, edges=edge_frame, source=base.source, settings=settings,
+                       connected_share=round(float(keep_node.sum()) / max(int(used.sum()), 1), 4))
 
 
 def load_network(

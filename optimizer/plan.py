@@ -405,10 +405,14 @@ def _tabulate(scenario, located: _Located, assignment, problem, result, networks
     demand_kg = float(stops["demand_kg"].sum())
     delivered_kg = float(routes["quantity_kg"].sum())
     hours = sum((t.end_s - t.load_start_s) for t in result.trips) / 3600
-    served_by = lambda key: {  # noqa: E731 - a small local tabulation
-        str(k): round(float(g["delivered_kg"].sum() / g["demand_kg"].sum()), 4) if g["demand_kg"].sum() else 1.0
-        for k, g in stops.groupby(key)
-    }
+
+    def served_by(key: str) -> dict[str, float]:
+        share = {}
+        for value, group in stops.groupby(key):
+            wanted = group["demand_kg"].sum()
+            share[str(value)] = round(float(group["delivered_kg"].sum() / wanted), 4) if wanted else 1.0
+        return share
+
     kpis = {
         "drop_points": len(points),
         "depots": len(depots),

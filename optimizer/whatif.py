@@ -1402,6 +1402,12 @@ class Comparison:
     def names(self) -> list[str]:
         return list(self.plans)
 
+    def __repr__(self) -> str:
+        return f"Comparison({len(self.plans)} plans: {', '.join(self.plans)})"
+
+    def _repr_html_(self) -> str:  # a notebook shows the table, not the plans' frames
+        return self.table.to_html(index=False, na_rep="")
+
     @property
     def table(self) -> pd.DataFrame:
         """One row per plan: ``variant``, ``changes``, the sweep tags, then :func:`plan_figures`' columns and,
@@ -1508,7 +1514,8 @@ class Comparison:
         ax.set_xlabel("share of demand served (%) — by zone")
         ax.set_title(title or "What-if: share of demand served by zone")
         ax.grid(axis="x", alpha=0.3)
-        ax.legend(loc="lower right", fontsize=8, ncol=len(zones) + 1)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09 - 0.5 / fig.get_figheight()), fontsize=8,
+                  ncol=len(zones) + 1, frameon=False)
         fig.tight_layout()
         if path is not None:
             fig.savefig(path)
