@@ -180,7 +180,7 @@ def _plan_options(command):
                            show_default=True, help="Solver time in seconds (assignment + routing).")(command)
     command = click.option("--seed", type=int, default=0, show_default=True,
                            help="Same scenario and seed give the same plan.")(command)
-    command = click.option("--level", type=click.Choice(["point", "ward"]), default="point", show_default=True,
+    command = click.option("--level", type=click.Choice(["point", "ward"]), default="ward", show_default=True,
                            help="Assign depots per drop point or per whole ward.")(command)
     command = click.option("--max-depots", type=click.IntRange(min=1), help="Open at most N depots.")(command)
     command = click.option("--close", "close", multiple=True, metavar="DEPOT_ID",

@@ -83,6 +83,7 @@ def assign_depots(
     max_travel_s: float | None = None,
     fleet_kg: dict[str, float] | None = None,
     time_limit_s: float = 30.0,
+    node_limit: int | None = None,
     seed: int = 0,
 ) -> Assignment:
     """Assign every drop point (or ward) to one depot, minimising kg-weighted travel time.
@@ -109,8 +110,9 @@ def assign_depots(
         Depot id → kilograms its own vehicles can deliver in the day. When given, a depot is not assigned
         more than its fleet can carry (the routing then serves each depot's points with its own vehicles);
         depots missing from the mapping have no fleet.
-    time_limit_s, seed
-        Solver limits; the same input and seed give the same assignment.
+    time_limit_s, node_limit, seed
+        Solver limits: the node limit is a deterministic budget, so the same input and seed give the same
+        assignment whenever the solve ends before the time limit (``status`` and ``solve_time_s`` tell).
 
     Raises
     ------
@@ -160,6 +162,7 @@ def assign_depots(
         unassigned_penalty=penalty,
         commodity_names=names_of_capacity,
         time_limit_s=time_limit_s,
+        node_limit=node_limit,
         seed=seed,
     )
     chosen = result.depot_of_point

@@ -469,7 +469,9 @@ def _greedy_raw(p: _Problem, assign: np.ndarray, opened: np.ndarray, backend: st
 _MIP_SOLVERS = {"highs": mathopt.SolverType.HIGHS, "scip": mathopt.SolverType.GSCIP}
 
 
-def _solve_mip(p: _Problem, time_limit_s: float, seed: int, num_workers: int, engine: str) -> _Raw:
+def _solve_mip(
+    p: _Problem, time_limit_s: float, seed: int, num_workers: int, engine: str, node_limit: int | None = None
+) -> _Raw:
     n_depots = p.capacity.shape[0]
     model = mathopt.Model(name="cflp")
     integral = not p.splittable
@@ -521,6 +523,7 @@ def _solve_mip(p: _Problem, time_limit_s: float, seed: int, num_workers: int, en
         threads=None if engine == "highs" else int(num_workers),  # HiGHS refuses the option
         relative_gap_tolerance=_GAP_TOLERANCE,
         absolute_gap_tolerance=0.0,
+        node_limit=node_limit,
         heuristics=mathopt.Emphasis.HIGH if engine == "scip" and integral else None,
     )
     model_params = None
@@ -630,6 +633,7 @@ def solve_facility_location(
     unassigned_penalty: np.ndarray | None = None,
     commodity_names: Sequence[str] | None = None,
     time_limit_s: float = 30.0,
+    node_limit: int | None = None,
     seed: int = 0,
     num_workers: int = 1,
 ) -> FacilityLocationResult:
@@ -671,6 +675,9 @@ def solve_facility_location(
         Names used in the reasons of ``unassigned`` (default ``'commodity 0'``, ...).
     time_limit_s
         Wall-clock limit of the solver (model building, ~1 s for 2,000 points, comes on top).
+    node_limit
+        Branch-and-bound nodes the MIP backends may explore: a deterministic budget, so that a solve it
+        ends is reproducible (one that the time limit ends is not).
     seed
         Solver random seed.
     num_workers
@@ -711,7 +718,7 @@ def solve_facility_location(
     elif backend == "cp-sat":
         raw = _solve_cpsat(p, time_limit_s, seed, num_workers)
     else:
-        raw = _solve_mip(p, time_limit_s, seed, num_workers, backend)
+        raw = _solve_mip(p, time_limit_s, seed, num_workers, backend, node_limit)
     share, available, open_ = _clean(p, raw)
 
     flow = np.zeros((n_points, n_depots))

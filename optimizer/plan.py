@@ -100,7 +100,11 @@ class PlanOptions:
     seed
         The same scenario and seed give the same plan.
     level
-        Depot assignment per drop ``point`` or per ``ward``.
+        Depot assignment per ``ward`` (a ward team deals with one warehouse; solves in seconds) or per drop
+        ``point`` (finer, but the day-sized model rarely finishes: see ``assignment_nodes``).
+    assignment_nodes
+        Deterministic budget of the assignment's branch and bound (nodes), so the same day gives the same
+        assignment; the time limit stays a safety cap.
     max_depots, close_depots
         Assignment options (see :func:`optimizer.assignment.assign_depots`).
     cross_depot
@@ -114,7 +118,8 @@ class PlanOptions:
 
     time_limit_s: float = 90.0
     seed: int = 0
-    level: str = "point"
+    level: str = "ward"
+    assignment_nodes: int = 500
     max_depots: int | None = None
     close_depots: tuple[str, ...] = ()
     cross_depot: bool = False
@@ -214,7 +219,7 @@ def _assign(scenario, day: _Day, options: PlanOptions, time_limit_s: float):
     return assign_depots(
         list(scenario.depots), day.points, day.located.matrices["truck"].time_s[:n_depots, n_depots:],
         level=options.level, max_depots=options.max_depots, close=options.close_depots, time_limit_s=time_limit_s,
-        seed=options.seed, fleet_kg=fleet_kg,
+        seed=options.seed, fleet_kg=fleet_kg, node_limit=options.assignment_nodes,
     )
 
 
