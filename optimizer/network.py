@@ -10,7 +10,6 @@ component), cached on disk, with closures applied.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import logging
@@ -93,7 +92,6 @@ def _node_ways(roads: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndar
     (way ends and vertices shared with another way or visited twice by one way).
     """
     coords, way_index = shapely.get_coordinates(roads.geometry.values, return_index=True)
-    n_vertices = len(coords)
     first = np.r_[True, way_index[1:] != way_index[:-1]]
     last = np.r_[way_index[1:] != way_index[:-1], True]
     is_end = first | last

@@ -314,7 +314,6 @@ def _tabulate(scenario, located: _Located, assignment, problem, result, networks
     point_of = {p.id: (k, p) for k, p in enumerate(points)}
     vehicle_of = {v.id: v for v in scenario.vehicles()}
     zone_of = {z.ward_id: z.grade for z in scenario.zones}
-    depot_names = {d.id: d.name for d in depots}
 
     route_rows, leg_rows = [], []
     delivered: dict[str, float] = {}

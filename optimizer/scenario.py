@@ -66,9 +66,7 @@ import functools
 import io
 import json
 import math
-import os
 import re
-import tempfile
 import tomllib
 import unicodedata
 import weakref
@@ -83,11 +81,11 @@ import shapely.geometry
 
 from optimizer import datasets
 from optimizer.errors import InputError, Problem
+from optimizer.files import write_text_atomically
 from optimizer.network import Closure
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
-    import pandas as pd
 
     from optimizer.network import RoadNetwork
 
@@ -1785,25 +1783,11 @@ def export_scenario(
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         encoding = "utf-8-sig" if name.endswith(".csv") else "utf-8"
-        _write_atomically(folder / name, text.encode(encoding))
+        write_text_atomically(folder / name, text, encoding=encoding)
     for name in (POINTS_FILE, CLOSURES_FILE, CLOSURES_GEOJSON):
         if name not in files and (folder / name).exists():
             (folder / name).unlink()
     return folder
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 # --------------------------------------------------------------------------------------------------
