@@ -35,7 +35,7 @@ Time
 Search
     A construction heuristic (parallel cheapest insertion with time windows, parallel savings without;
     the others follow if it finds nothing) gives the first plan, guided local search improves it. On more
-    than 150 stops the local search, whose speed falls with the square of the node count, works on parts:
+    than 80 stops the local search, whose speed falls with the square of the node count, works on parts:
     a few neighbouring routes at a time, each part solved as a model of its own from the current routes.
 Determinism
     A search stopped by the wall clock is not reproducible, so each search also stops after a number of
@@ -80,7 +80,7 @@ _FALLBACK_STRATEGIES = (
 _SOLUTION_RATE = 3e5
 #: Sub-problems with more chunks are improved part by part, each part having about _PART_NODES stops and a
 #: budget of about _PART_SECONDS of search.
-_PARTS_ABOVE = 150
+_PARTS_ABOVE = 80
 _PART_NODES = 50
 _PART_SECONDS = 1.0
 #: Penalty weight of guided local search relative to the mean arc cost (OR-Tools default 0.1; tuned on the
@@ -234,9 +234,10 @@ class RoutingOptions:
         Name of an OR-Tools ``FirstSolutionStrategy`` to start with (the fallbacks follow if it finds
         nothing); ``None`` picks parallel cheapest insertion for windowed problems, else parallel savings.
     solution_limit
-        Deterministic search budget (solutions the local search may visit) per sub-problem; ``None``
-        derives it from the sub-problem's size; ``0`` means none, so only the time limit stops the search
-        (for benchmarks; not reproducible).
+        Deterministic search budget (solutions the local search may visit) per sub-problem, split over the
+        rounds when a large one is improved part by part; ``None`` derives it from the sub-problem's size
+        and share of the time limit; ``0`` means none, so only the time limit stops the search (for
+        benchmarks; not reproducible).
     log_search
         Let OR-Tools log its search to stderr.
     """
@@ -792,7 +793,8 @@ class _Model:
         # A dedicated vehicle costs at most this much, so any penalty above it keeps a servable chunk.
         serve = 2 * (fixed + 2 * arc + hours + balance) + 1e-9
         weights = _penalty_weights(sub_chunks, self.problem)
-        scale = min(_MAX_ARC_COST / max(arc, hours, fixed, balance, 1e-9), _MAX_TOTAL_PENALTY / (serve * sum(weights)))
+        largest = max(arc, hours, fixed, balance, 1e-9)
+        scale = min(_MAX_ARC_COST / largest, _MAX_TOTAL_PENALTY / (serve * sum(weights)))
         scale = 10.0 ** math.floor(math.log10(scale))
         unit = max(1, math.ceil(scale * serve))
         return scale, [unit * w for w in weights]
@@ -957,7 +959,7 @@ class _Model:
         return np.minimum(times, times.T)
 
     def _routes(self, solution: pywrapcp.Assignment) -> list[_Route]:
-        """The used vehicles' routes in problem indices."""
+        """The routes of the vehicles that deliver something, in problem indices."""
         routing, manager = self.routing, self.manager
         first_reload = self.first_chunk_node + len(self.chunk_ids)
         routes = []
@@ -973,7 +975,8 @@ class _Model:
                 times.append(solution.Value(self.time.CumulVar(index)))
                 index = solution.Value(routing.NextVar(index))
             times.append(solution.Value(self.time.CumulVar(index)))
-            routes.append(_Route(v, sequence, times))
+            if any(c is not None for c in sequence):  # reloads alone deliver nothing
+                routes.append(_Route(v, sequence, times))
         return routes
 
 

@@ -265,7 +265,7 @@ def test_depot_hours_and_load_time():
 
 
 def test_max_duration_splits_work():
-    points = ring(4, radius=18_000)  # each stop is a 1 h drive from the depot
+    points = ring(4, radius=18_000)  # 30 min out, 42 min between neighbours: one tour takes over 3 h
     stops = [Stop(f"s{i}", i, 1.0) for i in range(1, 5)]
     vehicles = [Vehicle(f"v{k}", 100, 0, max_duration_s=3 * HOUR) for k in range(4)]
     result = run(problem_on(points, [Depot("D", 0)], stops, vehicles))
