@@ -185,7 +185,8 @@ def _plan_options(command):
     command = click.option("--max-depots", type=click.IntRange(min=1), help="Open at most N depots.")(command)
     command = click.option("--close", "close", multiple=True, metavar="DEPOT_ID",
                            help="Close a depot for the day (repeatable).")(command)
-    command = click.option("--cross-depot", is_flag=True, help="Let vehicles serve other depots' points.")(command)
+    command = click.option("--cross-depot", is_flag=True,
+                           help="Pool depots: any vehicle serves any point; stock moves between depots.")(command)
     command = click.option("--balance", is_flag=True, help="Even out route durations across vehicles.")(command)
     return command
 
@@ -239,6 +240,9 @@ def _print_summary(plan) -> None:
     click.echo(f"  depot assignment: {a['status']}, gap {a['gap']:.2%}, {a['solve_time_s']:.1f} s ({a['backend']})")
     cut = " — cut short by the time limit: best plan so far" if r["stopped_by"] == "time limit" else ""
     click.echo(f"  routing: {r['status']}, {r['solve_time_s']:.1f} s, stopped by {r['stopped_by']}{cut}")
+    if k["stock_transfers_kg"]:
+        click.echo("  pooled depots: move stock to " + ", ".join(
+            f"{depot} +{kg / 1000:,.1f} t" for depot, kg in k["stock_transfers_kg"].items()) + " before loading")
     if k["approximate_legs"]:
         click.echo(f"  {k['approximate_legs']} legs use APPROXIMATE roads (Ninh Hòa / Vạn Ninh corridor)")
 
@@ -312,6 +316,15 @@ def plan(scenario_dir, date, out, lang, offline, **kwargs):
                f"map.html) and {maps_dir / f'plan-{day.date}.html'}")
     return EXIT_PARTIAL if len(day.unserved) else EXIT_OK
 
+
+def _register_whatif() -> None:
+    from optimizer.whatif_cli import whatif
+
+    whatif.callback = _reported(whatif.callback)
+    main.add_command(whatif)
+
+
+_register_whatif()
 
 if __name__ == "__main__":
     main()

@@ -108,7 +108,9 @@ class PlanOptions:
     max_depots, close_depots
         Assignment options (see :func:`optimizer.assignment.assign_depots`).
     cross_depot
-        Let vehicles serve points assigned to other depots (the assignment then ignores depot fleets).
+        Pool the depots: any vehicle may serve any point, loading at its home depot, which is then
+        resupplied from the others (the assignment ignores depot fleets; ``kpis["stock_transfers_kg"]``
+        lists what each over-drawn depot must receive).
     fleet_share
         Share of a depot fleet's nominal day (capacity × trips) the assignment may plan on: trips rarely
         leave full and the shift ends before the last one.
@@ -434,6 +436,10 @@ def _tabulate(scenario, located: _Located, assignment, problem, result, networks
         "unserved_kg_by_reason": {str(k): round(float(v), 1) for k, v in
                                   unserved.groupby(unserved["reason"].str.split(":").str[0])["quantity_kg"].sum().items()},
         "approximate_legs": int(legs["approximate"].sum()),
+        "stock_transfers_kg": {
+            row.depot_id: round(row.load_kg - row.stock_kg, 1)
+            for row in depot_frame.itertuples() if row.load_kg > row.stock_kg + 1e-6
+        },
         "assignment": {"level": assignment.level, "objective": assignment.objective, "best_bound":
                        assignment.best_bound, "gap": assignment.gap, "status": assignment.status,
                        "solve_time_s": round(assignment.solve_time_s, 2), "backend": assignment.backend},

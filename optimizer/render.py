@@ -89,6 +89,9 @@ ROAD_TOLERANCE = 1e-5
 WARD_TOLERANCE = 2e-4
 
 #: Every label on the map, one dict per language.
+#: Vehicles up to which the layer list starts open; a day-sized fleet would hide the map behind it.
+LAYER_LIST_OPEN_MAX = 15
+
 LABELS: dict[str, dict[str, Any]] = {
     "vi": {
         "html_lang": "vi",
@@ -1029,7 +1032,8 @@ def build_map(plan: Plan, *, lang: str = "vi", offline: bool = False) -> folium.
 
     depot_names = {str(d): n for d, n in zip(_column(plan.depots, "depot_id"), _column(plan.depots, "name"))}
     groups: dict[str | None, folium.FeatureGroup] = {}
-    for vehicle in _vehicle_data(plan, f):
+    vehicles = _vehicle_data(plan, f)
+    for vehicle in vehicles:
         depot_id = vehicle["depot_id"]
         if depot_id not in groups:
             name = depot_names.get(str(depot_id), vehicle["depot_name"]) if depot_id is not None else None
@@ -1040,7 +1044,8 @@ def build_map(plan: Plan, *, lang: str = "vi", offline: bool = False) -> folium.
         sub = _SubGroup(groups[depot_id], name=vehicle["layer_name"], show=True).add_to(m)
         sub.add_child(_Call("routes", vehicle["data"]))
 
-    folium.LayerControl(collapsed=False).add_to(m)
+    # A day-sized fleet lists dozens of vehicles: open the list only when it fits beside the map.
+    folium.LayerControl(collapsed=len(vehicles) > LAYER_LIST_OPEN_MAX).add_to(m)
     m.add_child(_Call("ready"))
     return m
 

@@ -18,6 +18,31 @@ the plan options to run it with. Variants can also be written in a TOML file (:f
     name = "Nhu cầu +50% Ninh Hòa"
     scale_demand = [{ locality = "Ninh Hoa", factor = 1.5 }]
 
+Every key of a ``[[variant]]`` (``name`` is required; ids are checked against the base scenario; a ward is a GSO
+code or a name, with or without diacritics; a locality is Nha Trang, Ninh Hoa or Van Ninh)::
+
+    name = "…"                 description = "…"
+    close_depots = ["GO-NT", …]
+    cut_stock    = [{ depot = "MM-MEGA", factor = 0.5 }, { depot = "COOP-NT", kg = 5000, commodity = "rice" }]
+    close_roads  = [{ name = "Quốc lộ 1A" }, { osm_id = 123 }, { polygon = "checkpoint.geojson" },
+                    { polygon = [[lon, lat], …] }, { bbox = [min_lon, min_lat, max_lon, max_lat] }]
+                   # each may add profiles = ["truck"] and label = "…"; a GeoJSON path is relative to the TOML
+    regrade      = [{ ward = "Phường Vĩnh Hải", grade = "red", forbidden_profiles = ["motorbike"] }]
+    scale_demand = [{ factor = 1.2 }, { locality = "Ninh Hoa", factor = 1.5 }, { ward = "5110101", factor = 2 }]
+    fleet        = [{ type = "QS-5T-NT", count = 4 }, { type = "GT-2.5T-NT", add = -3 }]
+    scale_fleet  = 1.5   # or { factor = 1.5, profile = "truck", types = ["QS-5T-NT"] }
+    add_vehicles = [{ id = "QD-5T", like = "QS-5T-NT", count = 5, home_depot = "GO-NT" }]
+                   # without like: capacity_kg, home_depot and optionally name, profile, shift_start, shift_end,
+                   # max_trips, max_duration_h, cost_per_km_vnd, cost_per_hour_vnd, fixed_cost_vnd
+    time         = { curfew_start = "17:00", curfew_end = "06:00", operating_start = "06:00",
+                     operating_end = "17:00", shift_start = "06:00", shift_end = "16:30", types = ["…"] }
+    ration       = { rice_kg_per_person_month = 12, days_per_month = 30, food_bag_kg_per_household_week = 5,
+                     coverage_share = 0.8 }
+    restrict     = { localities = ["Ninh Hoa"], wards = ["…"], depots = ["KHO-NINH-HOA"] }
+
+The keys are applied in the order restrict, ration, time, regrade, scale_demand, close_depots, cut_stock, fleet,
+scale_fleet, add_vehicles, close_roads, whatever their order in the file.
+
 :func:`run_variants` plans the base and every variant in parallel (local processes, or a Dask cluster) and
 returns a :class:`Comparison`: one row per plan with km, hours, vehicles, trips, kilograms, the share of
 demand served per locality and zone, unserved kilograms per reason and the depots' loads, all computed from
@@ -39,7 +64,7 @@ import os
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +78,15 @@ from optimizer.errors import InputError, OptimizerError, Problem
 from optimizer.network import Closure
 from optimizer.plan import PlanOptions
 from optimizer.scenario import (
-    GRADES, VEHICLE_PROFILES, RationSettings, Scenario, TimeSettings, VehicleType, Zone, format_hhmm, parse_hhmm,
+    GRADES,
+    VEHICLE_PROFILES,
+    RationSettings,
+    Scenario,
+    TimeSettings,
+    VehicleType,
+    Zone,
+    format_hhmm,
+    parse_hhmm,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -471,7 +504,8 @@ class ScaleFleet(Change):
             _check_type(scenario, type_id, f"{self.key}.types")
 
         def scaled(vt: VehicleType) -> bool:
-            return (self.profile is None or vt.profile == self.profile) and (not self.type_ids or vt.id in self.type_ids)
+            return ((self.profile is None or vt.profile == self.profile)
+                    and (not self.type_ids or vt.id in self.type_ids))
 
         types = tuple(dataclasses.replace(vt, count=_round_half_up(vt.count * self.factor)) if scaled(vt) else vt
                       for vt in scenario.vehicle_types)
@@ -628,12 +662,15 @@ class SetRation(Change):
                 raise _ChangeError("the base ration is 0: explicit drop points cannot be rescaled", self.key)
             ratio = {"rice": new.rice_kg_per_person_day * new.coverage_share / old_rice,
                      "food_bag": new.food_bag_kg_per_household_day * new.coverage_share / old_bag}
-            points = tuple(dataclasses.replace(p, demand_kg={c: kg * ratio.get(c, 1.0) for c, kg in p.demand_kg.items()})
-                           for p in points)
+            points = tuple(
+                dataclasses.replace(p, demand_kg={c: kg * ratio.get(c, 1.0) for c, kg in p.demand_kg.items()})
+                for p in points
+            )
         return _replace(scenario, settings=settings, demand_points=points), options
 
     def describe(self):
-        return "ration " + ", ".join(f"{k}={getattr(self, k):g}" for k in _RATION_FIELDS if getattr(self, k) is not None)
+        return "ration " + ", ".join(f"{k}={getattr(self, k):g}" for k in _RATION_FIELDS
+                                     if getattr(self, k) is not None)
 
 
 @dataclass(frozen=True)
@@ -1169,6 +1206,10 @@ def _plan_one(name: str, scenario: Scenario, options: PlanOptions) -> Plan:
         return run_plan(scenario, options=options)
     except OptimizerError as exc:
         raise InputError(f"variant '{name}': {exc}") from None
+    except Exception as exc:  # a fault of the planner itself: keep its traceback, say which variant
+        if hasattr(exc, "add_note"):
+            exc.add_note(f"(while planning the what-if variant '{name}')")
+        raise
 
 
 def _pool_context():
@@ -1462,7 +1503,8 @@ class Comparison:
             used = routes.groupby("depot_id")["vehicle_id"].nunique()
             trips = routes[["depot_id", "vehicle_id", "trip"]].drop_duplicates().groupby("depot_id").size()
             depot_of_vehicle = routes.drop_duplicates("vehicle_id").set_index("vehicle_id")["depot_id"]
-            km = plan.legs.assign(depot_id=plan.legs["vehicle_id"].map(depot_of_vehicle)).groupby("depot_id")["leg_km"].sum()
+            legs = plan.legs.assign(depot_id=plan.legs["vehicle_id"].map(depot_of_vehicle))
+            km = legs.groupby("depot_id")["leg_km"].sum()
             d["vehicles_used"] = d["depot_id"].map(used).fillna(0).astype(int)
             d["trips"] = d["depot_id"].map(trips).fillna(0).astype(int)
             d["km"] = d["depot_id"].map(km).fillna(0.0).round(1)
