@@ -129,7 +129,8 @@ class PlanOptions:
     fleet_share: float = 0.85
 
 
-def _hhmm(seconds: float) -> str:
+def clock_hhmm(seconds: float) -> str:
+    """Seconds since midnight as ``HH:MM`` (dispatch sheets show minutes, rounded down)."""
     seconds = int(round(seconds))
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
@@ -334,7 +335,7 @@ def _tabulate(scenario, located: _Located, assignment, problem, result, networks
                 "depot_id": depot.id, "depot_name": depot.name, "trip": trip.trip, "seq": seq,
                 "stop_id": point.id, "ward_id": point.ward_id, "ward": point.ward_name, "locality": point.locality,
                 "zone": zone_of.get(point.ward_id, "green"), "name": point.name, "lat": point.lat, "lon": point.lon,
-                "arrival": _hhmm(visit.arrival_s), "departure": _hhmm(visit.departure_s),
+                "arrival": clock_hhmm(visit.arrival_s), "departure": clock_hhmm(visit.departure_s),
                 "arrival_s": visit.arrival_s, "departure_s": visit.departure_s,
                 "quantity_kg": round(visit.quantity_kg, 3), "load_kg": round(visit.load_kg, 3),
                 "capacity_kg": vehicle.capacity_kg, "leg_km": round(visit.leg_dist_m / 1000, 3),

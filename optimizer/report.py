@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.files import staged_folder
-from optimizer.plan import Plan
+from optimizer.plan import Plan, clock_hhmm
 
 CSV_ENCODING = "utf-8-sig"
 
@@ -145,14 +145,20 @@ def dispatch_sheet_html(plan: Plan, vehicle_id: str, *, lang: str = "vi") -> str
         f"<tr><th>{text['depot']}</th><td colspan='3'>{_cell(first['depot_name'])}</td></tr>",
         "</table>",
     ]
+    legs = plan.legs[plan.legs["vehicle_id"] == vehicle_id]
     for trip, stops in rows.groupby("trip", sort=True):
+        stops = stops.sort_values("seq")
+        back_leg = legs[(legs["trip"] == trip) & (legs["seq"] == len(stops) + 1)]
+        leave_s = stops["arrival_s"].iloc[0] - stops["leg_min"].iloc[0] * 60
+        back_s = stops["departure_s"].iloc[-1] + (back_leg["leg_min"].iloc[0] * 60 if len(back_leg) else 0)
         parts.append(
-            f"<h2>{text['trip']} {int(trip)}</h2><table class='stops'><tr>"
+            f"<h2>{text['trip']} {int(trip)} — {text['leave']} {clock_hhmm(leave_s)} · "
+            f"{text['back']} {clock_hhmm(back_s)}</h2><table class='stops'><tr>"
             + "".join(f"<th>{text[k]}</th>" for k in ("seq", "stop", "ward", "arrival", "departure", "quantity",
                                                       "load", "note"))
             + "</tr>"
         )
-        for _, row in stops.sort_values("seq").iterrows():
+        for _, row in stops.iterrows():
             note = text["approx"] if row["approximate_leg"] else ""
             parts.append(
                 f"<tr><td>{int(row['seq'])}</td><td>{_cell(row['name'])}</td><td>{_cell(row['ward'])}</td>"
