@@ -225,6 +225,8 @@ def _run(scenario_dir, *, date=None, **kwargs):
 
 
 def _print_summary(plan) -> None:
+    from optimizer.datasets import LOCALITIES
+
     k = plan.kpis
     click.echo(f"{plan.title} — {plan.date}")
     click.echo(f"  delivered {k['delivered_kg'] / 1000:,.1f} t of {k['demand_kg'] / 1000:,.1f} t "
@@ -232,7 +234,8 @@ def _print_summary(plan) -> None:
     click.echo(f"  {k['vehicles_used']}/{k['vehicles_available']} vehicles, {k['trips']} trips, {k['km']:,.0f} km, "
                f"{k['hours']:,.0f} vehicle-hours; {k['drop_points']} drop points from {k['depots']} depots")
     click.echo("  served by zone: " + ", ".join(f"{z} {v:.0%}" for z, v in k["served_share_by_zone"].items()))
-    click.echo("  served by locality: " + ", ".join(f"{z} {v:.0%}" for z, v in k["served_share_by_locality"].items()))
+    click.echo("  served by locality: " + ", ".join(f"{LOCALITIES.get(z, z)} {v:.0%}"
+                                                    for z, v in k["served_share_by_locality"].items()))
     if k["unserved_kg_by_reason"]:
         click.echo("  unserved by reason: " + ", ".join(f"{r} {kg / 1000:,.1f} t"
                                                         for r, kg in k["unserved_kg_by_reason"].items()))
