@@ -258,15 +258,12 @@ def _print_summary(plan) -> None:
 @_reported
 def assign(scenario_dir, out, **kwargs):
     """Assign drop points (or wards) to depots within stock; write assignment.csv."""
-    from optimizer.files import staged_folder
     from optimizer.plan import plan_assignment
+    from optimizer.report import write_assignment_files
     from optimizer.scenario import load_scenario
 
     assignment = plan_assignment(load_scenario(scenario_dir), options=_options(kwargs))
-    with staged_folder(out) as staging:
-        assignment.points.to_csv(staging / "assignment.csv", index=False, encoding="utf-8-sig")
-        assignment.depots.to_csv(staging / "depot_load.csv", index=False, encoding="utf-8-sig")
-        assignment.unassigned.to_csv(staging / "unassigned.csv", index=False, encoding="utf-8-sig")
+    write_assignment_files(assignment, out)
     summary = assignment.depots.pivot_table(index=["depot_id", "name"], columns="commodity",
                                             values=["load_kg", "stock_kg"], aggfunc="sum")
     click.echo(summary.round(0).to_string())

@@ -202,6 +202,14 @@ def _safe_name(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in str(text))
 
 
+def write_assignment_files(assignment, folder: str | Path) -> None:
+    """Write a depot assignment (``assignment.csv``, ``depot_load.csv``, ``unassigned.csv``), all or nothing."""
+    with staged_folder(folder) as staging:
+        assignment.points.to_csv(staging / "assignment.csv", index=False, encoding=CSV_ENCODING)
+        assignment.depots.to_csv(staging / "depot_load.csv", index=False, encoding=CSV_ENCODING)
+        assignment.unassigned.to_csv(staging / "unassigned.csv", index=False, encoding=CSV_ENCODING)
+
+
 def write_route_files(plan: Plan, folder: str | Path) -> None:
     """Write the routing files only (``routes.csv``, ``plan.json``, ``unserved.csv``), all or nothing."""
     with staged_folder(folder) as staging:

@@ -167,3 +167,20 @@ def test_cli_route_and_exit_codes(tmp_path, scenario):
         cwd=ROOT,
     )
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def test_cli_assign_writes_the_assignment_and_respects_a_closed_depot(tmp_path, scenario):
+    from optimizer.scenario import export_scenario
+
+    folder = export_scenario(scenario, tmp_path / "scenario", include_demand_points=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "assign", str(folder), "--close", "GO-NT", "--time-limit", "5",
+         "--out", str(tmp_path / "a")],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    assignment = pd.read_csv(tmp_path / "a" / "assignment.csv", encoding="utf-8-sig", dtype={"ward_id": str})
+    assert len(assignment) == len(scenario.demand_points)
+    assert "GO-NT" not in set(assignment["depot_id"].dropna())
+    load = pd.read_csv(tmp_path / "a" / "depot_load.csv", encoding="utf-8-sig")
+    assert (load["load_kg"] <= load["stock_kg"] + 1e-6).all()
