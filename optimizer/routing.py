@@ -33,10 +33,14 @@ Time
     ``max_duration_s``; loading and returns happen within the depot's opening hours. An infinite matrix entry
     becomes a travel time longer than any shift, which the time dimension rejects.
 Search
-    A construction heuristic (parallel cheapest insertion with time windows, parallel savings without;
-    the others follow if it finds nothing) gives the first plan, guided local search improves it. On more
-    than 80 stops the local search, whose speed falls with the square of the node count, works on parts:
-    a few neighbouring routes at a time, each part solved as a model of its own from the current routes.
+    A construction heuristic (parallel savings for single trips without binding windows, else parallel
+    cheapest insertion; the others follow if it finds nothing or drops every stop) gives the first plan,
+    and a metaheuristic improves it: by default OR-Tools' iterated local search with ruin and recreate
+    (SISR string removals, cheapest insertion, simulated-annealing acceptance) when the stops have no
+    binding time windows, guided local search when they have or when balancing (each measured best on
+    those cases). Large sub-problems are improved part by part: a few neighbouring routes at a time, each
+    part solved as a model of its own from the current routes, because both searches slow down with the
+    model's size.
 Determinism
     A search stopped by the wall clock is not reproducible, so each search also stops after a number of
     solutions (``RoutingOptions.solution_limit``), by default derived from the sub-problem's size and its
@@ -54,11 +58,11 @@ import itertools
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_ils_pb2
 
 from optimizer.errors import InputError, Problem
 
@@ -75,17 +79,49 @@ _FirstSolution = routing_enums_pb2.FirstSolutionStrategy.Value
 _FALLBACK_STRATEGIES = (
     "PARALLEL_CHEAPEST_INSERTION", "PARALLEL_SAVINGS", "SAVINGS", "PATH_CHEAPEST_ARC", "ALL_UNPERFORMED"
 )
-#: Guided local search accepts about this many solutions per second divided by the squared node count on
-#: one core (measured from 37 to 1,000 nodes); the deterministic budget is derived from it.
-_SOLUTION_RATE = 3e5
-#: Sub-problems with more chunks are improved part by part, each part having about _PART_NODES stops and a
-#: budget of about _PART_SECONDS of search.
-_PARTS_ABOVE = 80
-_PART_NODES = 50
-_PART_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class _SearchTuning:
+    """How one metaheuristic is sized, measured on one core.
+
+    ``rate`` and ``rate_power`` give the solutions it accepts per second on a model of ``n`` nodes
+    (``rate / n ** rate_power``), from which the deterministic budgets follow; each reload node counts as
+    ``reload_weight`` nodes. Sub-problems with more than
+    ``parts_above`` chunks are improved part by part, each part having about ``part_nodes`` stops and a
+    budget of about ``part_seconds`` of search.
+    """
+
+    rate: float
+    rate_power: int
+    reload_weight: int
+    parts_above: int
+    part_nodes: int
+    part_seconds: float
+
+
+#: Guided local search: measured from 37 to 1,000 nodes. Iterated local search (one solution per ruin and
+#: recreate): about 670 per second on 100 nodes and 150 on 400; a reload node, optional and mostly unused,
+#: is tried again at every reinsertion and costs about three stops (measured on the default day's
+#: multi-trip depots). Part sizes tuned on the X instances (parts
+#: of 50, 80, 100, 120 and 200 stops, 0.7 to 3 s each: 80 stops and 1 s gave the lowest mean gap).
+_TUNING = {
+    "guided_local_search": _SearchTuning(
+        rate=3e5, rate_power=2, reload_weight=1, parts_above=80, part_nodes=50, part_seconds=1.0
+    ),
+    "ruin_recreate": _SearchTuning(
+        rate=7e4, rate_power=1, reload_weight=3, parts_above=100, part_nodes=80, part_seconds=1.0
+    ),
+}
+METAHEURISTICS = ("auto", *_TUNING)
 #: Penalty weight of guided local search relative to the mean arc cost (OR-Tools default 0.1; tuned on the
 #: X and Solomon benchmarks).
 _GLS_LAMBDA = 0.2
+#: String removals per ruin: the average number of visits removed and the longest string, both as
+#: suggested by Christiaens and Vanden Berghe (2020).
+_RUIN_VISITS = 10
+_RUIN_STRING = 10
+_RUIN_BYPASS = 0.01
 #: Largest scaled arc cost and largest total penalty; both keep every sum far from int64 overflow.
 _MAX_ARC_COST = 1e9
 _MAX_TOTAL_PENALTY = 1e17
@@ -232,7 +268,12 @@ class RoutingOptions:
         vehicle worked that long.
     first_solution
         Name of an OR-Tools ``FirstSolutionStrategy`` to start with (the fallbacks follow if it finds
-        nothing); ``None`` picks parallel cheapest insertion for windowed problems, else parallel savings.
+        nothing); ``None`` picks parallel savings for single-trip problems without binding windows, else
+        parallel cheapest insertion.
+    metaheuristic
+        ``'ruin_recreate'`` (iterated local search with string removals), ``'guided_local_search'``, or
+        ``'auto'``: guided local search for sub-problems whose stops have time windows or when balancing,
+        else ruin and recreate.
     solution_limit
         Deterministic search budget (solutions the local search may visit) per sub-problem, split over the
         rounds when a large one is improved part by part; ``None`` derives it from the sub-problem's size
@@ -247,6 +288,7 @@ class RoutingOptions:
     cross_depot: bool = False
     balance: bool = False
     first_solution: str | None = None
+    metaheuristic: str = "auto"
     solution_limit: int | None = None
     log_search: bool = False
 
@@ -336,8 +378,8 @@ class RoutingResult:
     solve_time_s
         Wall-clock time of the solve.
     strategy_used
-        First-solution strategy that produced the plan (one per sub-problem, comma-separated if they
-        differ).
+        First-solution strategy and metaheuristic that produced the plan, such as ``'PARALLEL_SAVINGS +
+        ruin_recreate'`` (one per sub-problem, comma-separated if they differ).
     stopped_by
         ``'solution limit'`` (reproducible), ``'time limit'`` (the cap cut a search short: not reproducible)
         or ``'nothing to search'``.
@@ -416,7 +458,10 @@ def solve(problem: RoutingProblem, options: RoutingOptions | None = None) -> Rou
     for k, (chunk_ids, vehicle_ids) in enumerate(groups):
         # Time left rolls over to later sub-problems; the budget uses the fixed share to stay reproducible.
         remaining = options.time_limit_s - (time.monotonic() - started)
-        cap = remaining * sizes[k] / sum(sizes[k:])
+        # Budgets take about half of a share, so a sub-problem may also use what the later ones should
+        # leave over: one slower than estimated is not cut short while time is left.
+        later = options.time_limit_s * sum(sizes[k + 1 :]) / sum(sizes)
+        cap = max(remaining * sizes[k] / sum(sizes[k:]), remaining - 0.5 * later)
         share = options.time_limit_s * sizes[k] / sum(sizes)
         found, strategy, stopped = _Model(problem, chunks, chunk_ids, vehicle_ids, options).solve(cap, share)
         routes += found
@@ -482,6 +527,8 @@ def _validate(problem: RoutingProblem, options: RoutingOptions) -> None:
     need(options.time_limit_s > 0, "time limit must be positive", "options.time_limit_s")
     known = {name for name in _FirstSolution.keys() if name not in ("UNSET", "AUTOMATIC")}
     need(options.first_solution in known | {None}, "unknown first-solution strategy", "options.first_solution")
+    need(options.metaheuristic in METAHEURISTICS, f"unknown metaheuristic, use one of {METAHEURISTICS}",
+         "options.metaheuristic")
     need(options.solution_limit is None or options.solution_limit >= 0, "negative limit", "options.solution_limit")
     if found:
         raise InputError(found)
@@ -693,6 +740,20 @@ class _Model:
 
         day_end = [min(v.shift_end_s, problem.depots[v.depot].close_s) for v in fleet]
         self.horizon = max(day_end) + 1
+        # Windows narrower than the fleet's working day change which construction and metaheuristic work
+        # best; a window equal to the operating day (the scenario's default) binds no more than the shifts.
+        day_start = min(max(v.shift_start_s, problem.depots[v.depot].open_s) for v in fleet)
+        self.windowed = any(
+            (stop := problem.stops[c.stop]).tw_start_s > day_start or stop.tw_end_s < self.horizon - 1
+            for c in sub_chunks
+        )
+        if options.metaheuristic == "auto":
+            # Balancing charges the latest return, which one reinsertion at a time cannot lower.
+            guided = self.windowed or options.balance
+            self.metaheuristic = "guided_local_search" if guided else "ruin_recreate"
+        else:
+            self.metaheuristic = options.metaheuristic
+        self.tuning = _TUNING[self.metaheuristic]
         profiles = sorted({v.profile for v in fleet})
         transit = {p: self._time_matrix(p, service) for p in profiles}
         time_callbacks = {p: routing.RegisterTransitMatrix(transit[p].tolist()) for p in profiles}
@@ -814,19 +875,47 @@ class _Model:
                 dimension.SlackVar(routing.Start(k)).SetValue(0)
 
     def _parameters(self, strategy: str, time_limit_s: float, solution_limit: int) -> object:
-        """Search parameters: the given construction, then guided local search within the limits."""
+        """Search parameters: the given construction, then the model's metaheuristic within the limits."""
         params = pywrapcp.DefaultRoutingSearchParameters()
         params.first_solution_strategy = getattr(_FirstSolution, strategy)
-        params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-        params.guided_local_search_lambda_coefficient = _GLS_LAMBDA
-        # Let the operators that pay off on this instance run more often.
-        params.use_multi_armed_bandit_concatenate_operators = True
+        if self.metaheuristic == "ruin_recreate":
+            self._ruin_recreate(params)
+        else:
+            params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+            params.guided_local_search_lambda_coefficient = _GLS_LAMBDA
+            # Let the operators that pay off on this instance run more often.
+            params.use_multi_armed_bandit_concatenate_operators = True
         params.use_full_propagation = False
         params.time_limit.FromNanoseconds(max(1, int(time_limit_s * 1e9)))
         if solution_limit:
             params.solution_limit = solution_limit
         params.log_search = self.options.log_search
         return params
+
+    @staticmethod
+    def _ruin_recreate(params: object) -> None:
+        """Iterated local search: remove strings of nearby visits, reinsert them by cheapest insertion and
+        accept the result by simulated annealing (temperatures from the mean arc cost), as in SISR."""
+        params.use_iterated_local_search = True
+        params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+        ils = params.iterated_local_search_parameters
+        ils.perturbation_strategy = routing_ils_pb2.PerturbationStrategy.RUIN_AND_RECREATE
+        # Many cheap ruin-and-recreate steps beat few that each end in a full local search.
+        ils.improve_perturbed_solution = False
+        recreate = ils.ruin_recreate_parameters
+        ruin = recreate.ruin_strategies.add().sisr
+        ruin.avg_num_removed_visits, ruin.max_removed_sequence_size = _RUIN_VISITS, _RUIN_STRING
+        ruin.bypass_factor = _RUIN_BYPASS
+        recreate.recreate_strategy.heuristic = _FirstSolution.LOCAL_CHEAPEST_INSERTION
+        annealing = ils.reference_solution_acceptance_strategy.simulated_annealing
+        annealing.cooling_schedule_strategy = routing_ils_pb2.CoolingScheduleStrategy.EXPONENTIAL
+        annealing.automatic_temperatures = True
+        ils.best_solution_acceptance_strategy.greedy_descent.SetInParent()
+
+    def _solutions_per_second(self) -> float:
+        """What the metaheuristic reaches on one core for this model's size."""
+        size = len(self.location) + (self.tuning.reload_weight - 1) * len(self.reload_owner)
+        return self.tuning.rate / size**self.tuning.rate_power
 
     def _solution_budget(self, time_share_s: float) -> int:
         """Deterministic budget of local-search solutions for a sub-problem given ``time_share_s``.
@@ -836,56 +925,76 @@ class _Model:
         """
         if self.options.solution_limit is not None:
             return self.options.solution_limit
-        nodes = len(self.location)
-        return max(1, min(int(0.5 * time_share_s * _SOLUTION_RATE / nodes**2), 50 * nodes))
+        return max(1, min(int(0.5 * time_share_s * self._solutions_per_second()), 50 * len(self.location)))
 
     def _strategies(self) -> list[str]:
         """Construction heuristics in the order they are tried."""
         if self.options.first_solution:
             first = self.options.first_solution
         else:
-            windowed = any(
-                (s := self.problem.stops[self.chunks[c].stop]).tw_start_s > 0 or s.tw_end_s < self.horizon - 1
-                for c in self.chunk_ids
-            )
-            first = "PARALLEL_CHEAPEST_INSERTION" if windowed else "PARALLEL_SAVINGS"
+            # Savings merges whole trips and finds nothing to merge once trips are chained by reloads.
+            savings = not self.windowed and not self.reload_owner
+            first = "PARALLEL_SAVINGS" if savings else "PARALLEL_CHEAPEST_INSERTION"
         return [first] + [s for s in _FALLBACK_STRATEGIES if s != first]
 
     def solve(self, time_limit_s: float, time_share_s: float) -> tuple[list[_Route], str, str]:
         """Search and return the routes, the strategy that built the first plan and what stopped the search.
 
         The construction heuristics are tried in turn, each in a search stopped at its first solution.
-        Guided local search then improves the first plan: on the whole model, or for large sub-problems
+        The metaheuristic then improves the first plan: on the whole model, or for large sub-problems
         part by part (:meth:`_improve_by_parts`). ``time_limit_s`` caps the wall clock; ``time_share_s``,
         the sub-problem's fixed share of the options' limit, sizes the deterministic budget.
         """
         deadline = time.monotonic() + max(time_limit_s, 0.0)
-        first = None
+        first, routes = None, []
         for strategy in self._strategies():
             remaining = max(deadline - time.monotonic(), 0.01)
-            first = self.routing.SolveWithParameters(self._parameters(strategy, remaining / 2, 1))
-            if first is not None:
+            found = self.routing.SolveWithParameters(self._parameters(strategy, remaining / 2, 1))
+            if found is not None:
+                first, routes = found, self._routes(found)
+            # A plan that drops every stop (savings does so when no pair of stops shares a trip) is only
+            # kept when no other construction does better.
+            if routes:
                 break
         if first is None:
             return [], "none", "time limit"
-        routes = self._routes(first)
-        if len(self.chunk_ids) > _PARTS_ABOVE and routes and not self.options.balance:
+        if len(self.chunk_ids) > self.tuning.parts_above and routes and not self.options.balance:
             # Balancing charges the fleet's latest return, which no part sees: it keeps the whole model.
             routes, finished = self._improve_by_parts(routes, deadline, time_share_s)
         else:
             routes, finished = self.improve(first, deadline, self._solution_budget(time_share_s))
-        return routes, strategy, "solution limit" if finished else "time limit"
+        return routes, f"{strategy} + {self.metaheuristic}", "solution limit" if finished else "time limit"
 
     def improve(self, start: pywrapcp.Assignment, deadline: float, budget: int) -> tuple[list[_Route], bool]:
-        """Guided local search from ``start``; the routes found and whether the budget (not the clock) ended it."""
+        """The metaheuristic from ``start``; the routes found and whether the budget (not the clock) ended it."""
         if budget:
-            # Guided local search never stops by itself, and makes no move at all when every change is
-            # worse (tiny or fully constrained models): give it a few times what its budget normally takes.
-            expected_s = budget * len(self.location) ** 2 / _SOLUTION_RATE
+            # Neither search stops by itself, and guided local search makes no move at all when every
+            # change is worse (tiny or fully constrained models): give it a few times what its budget
+            # normally takes.
+            expected_s = budget / self._solutions_per_second()
             deadline = min(deadline, time.monotonic() + 0.2 + 4 * expected_s)
-        params = self._parameters("ALL_UNPERFORMED", max(deadline - time.monotonic(), 0.01), budget)
-        best = self.routing.SolveFromAssignmentWithParameters(start, params)
+        if self.metaheuristic == "ruin_recreate":
+            # Iterated local search builds its own first solution: lock it to ``start``'s routes, which
+            # cheapest insertion then completes with nothing better to add.
+            params = self._parameters("LOCAL_CHEAPEST_INSERTION", max(deadline - time.monotonic(), 0.01), budget)
+            self.routing.ApplyLocksToAllVehicles(self._index_routes(start), False)
+            best = self.routing.SolveWithIteratedLocalSearch(params)
+        else:
+            params = self._parameters("ALL_UNPERFORMED", max(deadline - time.monotonic(), 0.01), budget)
+            best = self.routing.SolveFromAssignmentWithParameters(start, params)
         return self._routes(best or start), best is not None and time.monotonic() < deadline
+
+    def _index_routes(self, solution: pywrapcp.Assignment) -> list[list[int]]:
+        """The visits of every vehicle in ``solution``, as routing indices."""
+        routing = self.routing
+        routes = []
+        for k in range(len(self.vehicle_ids)):
+            route, index = [], solution.Value(routing.NextVar(routing.Start(k)))
+            while not routing.IsEnd(index):
+                route.append(index)
+                index = solution.Value(routing.NextVar(index))
+            routes.append(route)
+        return routes
 
     def start_from(self, routes: list[_Route]) -> pywrapcp.Assignment | None:
         """An assignment of this model that drives ``routes`` (whose vehicles and chunks it must contain)."""
@@ -908,9 +1017,9 @@ class _Model:
     ) -> tuple[list[_Route], bool]:
         """Improve a large plan by re-optimising a few neighbouring routes at a time.
 
-        Guided local search slows down with the square of the node count, so on hundreds of stops it makes
-        few moves in the time available. Each round takes the routes nearest to a seed route (about
-        :data:`_PART_NODES` stops, plus two unused vehicles and the nearest dropped chunks), solves them as a
+        Both metaheuristics slow down with the size of the model, so on hundreds of stops they make few moves
+        in the time available. Each round takes the routes nearest to a seed route (about
+        ``tuning.part_nodes`` stops, plus two unused vehicles and the nearest dropped chunks), solves them as a
         model of their own starting from the current routes, and keeps the result, which is never worse.
         Seeds go round the routes in vehicle order; the number of rounds and each round's budget follow from
         the time share (or an explicit ``solution_limit``, split over the rounds), so the outcome is
@@ -919,7 +1028,8 @@ class _Model:
         row = {c: i for i, c in enumerate(self.chunk_ids)}
         near = self._chunk_times()
         limit = self.options.solution_limit
-        rounds = max(1, int(0.5 * time_share_s / _PART_SECONDS))
+        tuning = self.tuning
+        rounds = max(1, int(0.5 * time_share_s / tuning.part_seconds))
         for turn in itertools.count() if limit == 0 else range(rounds):
             if time.monotonic() >= deadline:
                 return routes, False
@@ -930,22 +1040,22 @@ class _Model:
             closeness = {v: min(to_seed[row[c]] for c in current[v].chunks if c is not None) for v in used}
             chosen: list[int] = []
             for v in sorted(used, key=lambda v: (closeness[v], self.vehicle_ids.index(v))):
-                if sum(len(current[u].chunks) for u in chosen) >= _PART_NODES:
+                if sum(len(current[u].chunks) for u in chosen) >= tuning.part_nodes:
                     break
                 chosen.append(v)
             fleet = [v for v in self.vehicle_ids if v in chosen] + [v for v in self.vehicle_ids if v not in current][:2]
             served = {c for r in routes for c in r.chunks if c is not None}
             dropped = [c for c in self.chunk_ids if c not in served and set(self.chunks[c].vehicles) & set(fleet)]
-            dropped = sorted(dropped, key=lambda c: to_seed[row[c]])[:_PART_NODES]
+            dropped = sorted(dropped, key=lambda c: to_seed[row[c]])[: tuning.part_nodes]
             part_chunks = [c for v in chosen for c in current[v].chunks if c is not None] + dropped
-            part = _Model(self.problem, self.chunks, part_chunks, fleet, self.options)
+            part = _Model(self.problem, self.chunks, part_chunks, fleet, replace(self.options, metaheuristic=self.metaheuristic))
             start = part.start_from([current[v] for v in chosen])
             if start is None:
                 continue
             if limit:
                 budget = max(1, limit // rounds)
             else:
-                budget = max(10, int(_PART_SECONDS * _SOLUTION_RATE / len(part.location) ** 2))
+                budget = max(10, int(tuning.part_seconds * part._solutions_per_second()))
             found, _ = part.improve(start, deadline, budget)
             routes = [r for r in routes if r.vehicle not in fleet] + found
         return routes, True

@@ -72,7 +72,8 @@ def ring(n: int, radius: float = 5000.0) -> list[tuple[float, float]]:
 # --- the plan is optimal where the optimum is known -------------------------------------------------------
 
 
-def test_single_vehicle_matches_brute_force_optimum():
+@pytest.mark.parametrize("metaheuristic", ["ruin_recreate", "guided_local_search"])
+def test_single_vehicle_matches_brute_force_optimum(metaheuristic):
     rng = np.random.default_rng(7)
     points = [(5000.0, 5000.0)] + [tuple(p) for p in rng.uniform(0, 10_000, size=(6, 2))]
     dist, _ = euclid(points)
@@ -82,8 +83,9 @@ def test_single_vehicle_matches_brute_force_optimum():
         dist[0, p[0]] + sum(dist[a, b] for a, b in zip(p, p[1:])) + dist[p[-1], 0]
         for p in itertools.permutations(range(1, 7))
     )
-    result = run(problem)
+    result = run(problem, replace(FAST, metaheuristic=metaheuristic))
     assert result.status == "complete"
+    assert result.strategy_used.endswith(metaheuristic)
     assert result.objective == pytest.approx(best / 1000, rel=1e-9)  # cost_per_km = 1
     assert plan_cost(problem, result) == pytest.approx(result.objective)
 
@@ -396,8 +398,24 @@ def test_fallback_strategy_is_recorded():
     problem = random_problem(4, n=10)
     # SWEEP needs node coordinates, which a matrix-only model lacks, so it finds nothing.
     result = run(problem, replace(FAST, first_solution="SWEEP"))
-    assert result.strategy_used != "SWEEP"
+    assert not result.strategy_used.startswith("SWEEP")
     assert result.status == "complete"
+
+
+def test_metaheuristic_follows_binding_windows_and_balance():
+    points = ring(8)
+    vehicles = [Vehicle(f"v{k}", 100, 0, shift_start_s=6 * HOUR, shift_end_s=18 * HOUR) for k in range(2)]
+
+    def used(stops, **options) -> str:
+        return run(problem_on(points, [Depot("D", 0)], stops, vehicles), replace(FAST, **options)).strategy_used
+
+    # A window equal to the working day binds no more than the shifts.
+    day = [Stop(f"s{i}", i, 10.0, tw_start_s=6 * HOUR, tw_end_s=18 * HOUR) for i in range(1, 9)]
+    narrow = [replace(day[0], tw_start_s=9 * HOUR, tw_end_s=10 * HOUR), *day[1:]]
+    assert used(day) == "PARALLEL_SAVINGS + ruin_recreate"
+    assert used(narrow) == "PARALLEL_CHEAPEST_INSERTION + guided_local_search"
+    assert used(day, balance=True).endswith("guided_local_search")
+    assert used(narrow, metaheuristic="ruin_recreate").endswith("ruin_recreate")
 
 
 def test_fractional_matrices_are_rounded_safely():
@@ -418,9 +436,10 @@ def test_invalid_problem_lists_every_fault():
     problem = problem_on(points, [Depot("D", 0)], [Stop("s", 5, 1.0, tw_start_s=10, tw_end_s=5)],
                          [Vehicle("v", 10, 3, profile="boat")])
     with pytest.raises(InputError) as error:
-        solve(problem)
+        solve(problem, RoutingOptions(metaheuristic="tabu"))
     fields = {p.field for p in error.value.problems}
-    assert {"stops[0].location", "stops[0].tw_start_s", "vehicles[0].depot", "time_s[boat]"} <= fields
+    assert {"stops[0].location", "stops[0].tw_start_s", "vehicles[0].depot", "time_s[boat]",
+            "options.metaheuristic"} <= fields
 
 
 # --- the checker itself ---------------------------------------------------------------------------------------
@@ -446,8 +465,9 @@ def test_checker_catches_violations():
     n=st.integers(1, 12),
     trips=st.integers(1, 3),
     capacity=st.sampled_from([50.0, 200.0, 1000.0]),
+    metaheuristic=st.sampled_from(["ruin_recreate", "guided_local_search"]),
 )
-def test_random_plans_pass_the_checker(seed, n, trips, capacity):
+def test_random_plans_pass_the_checker(seed, n, trips, capacity, metaheuristic):
     rng = np.random.default_rng(seed)
     points = [(0.0, 0.0), (8000.0, 8000.0)] + [tuple(p) for p in rng.uniform(0, 10_000, size=(n, 2))]
     dist, time_s = euclid(points)
@@ -476,5 +496,8 @@ def test_random_plans_pass_the_checker(seed, n, trips, capacity):
         {"truck": np.where(blocked, np.inf, dist), "motorbike": dist},
     )
     cross = bool(rng.random() < 0.3)
-    result = solve(problem, RoutingOptions(time_limit_s=2, solution_limit=50, cross_depot=cross, seed=seed % 3))
+    options = RoutingOptions(
+        time_limit_s=2, solution_limit=50, cross_depot=cross, seed=seed % 3, metaheuristic=metaheuristic
+    )
+    result = solve(problem, options)
     assert check_plan(problem, result, cross_depot=cross) == []
