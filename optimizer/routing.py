@@ -87,9 +87,8 @@ class _SearchTuning:
 
     ``rate`` and ``rate_power`` give the solutions it accepts per second on a model of ``n`` nodes
     (``rate / n ** rate_power``), from which the deterministic budgets follow; each reload node counts as
-    ``reload_weight`` nodes. Sub-problems with more than
-    ``parts_above`` chunks are improved part by part, each part having about ``part_nodes`` stops and a
-    budget of about ``part_seconds`` of search.
+    ``reload_weight`` nodes. Sub-problems with more than ``parts_above`` chunks are improved part by part,
+    each part having about ``part_nodes`` stops and a budget of about ``part_seconds`` of search.
     """
 
     rate: float
@@ -103,8 +102,8 @@ class _SearchTuning:
 #: Guided local search: measured from 37 to 1,000 nodes. Iterated local search (one solution per ruin and
 #: recreate): about 670 per second on 100 nodes and 150 on 400; a reload node, optional and mostly unused,
 #: is tried again at every reinsertion and costs about three stops (measured on the default day's
-#: multi-trip depots). Part sizes tuned on the X instances (parts
-#: of 50, 80, 100, 120 and 200 stops, 0.7 to 3 s each: 80 stops and 1 s gave the lowest mean gap).
+#: multi-trip depots). Part sizes tuned on the X instances (parts of 50, 80, 100, 120 and 200 stops, 0.7 to
+#: 3 s each: 80 stops and 1 s gave the lowest mean gap).
 _TUNING = {
     "guided_local_search": _SearchTuning(
         rate=3e5, rate_power=2, reload_weight=1, parts_above=80, part_nodes=50, part_seconds=1.0
@@ -1048,7 +1047,9 @@ class _Model:
             dropped = [c for c in self.chunk_ids if c not in served and set(self.chunks[c].vehicles) & set(fleet)]
             dropped = sorted(dropped, key=lambda c: to_seed[row[c]])[: tuning.part_nodes]
             part_chunks = [c for v in chosen for c in current[v].chunks if c is not None] + dropped
-            part = _Model(self.problem, self.chunks, part_chunks, fleet, replace(self.options, metaheuristic=self.metaheuristic))
+            # A part keeps its parent's metaheuristic even if its own windows would pick the other one.
+            same_search = replace(self.options, metaheuristic=self.metaheuristic)
+            part = _Model(self.problem, self.chunks, part_chunks, fleet, same_search)
             start = part.start_from([current[v] for v in chosen])
             if start is None:
                 continue
@@ -1070,23 +1071,16 @@ class _Model:
 
     def _routes(self, solution: pywrapcp.Assignment) -> list[_Route]:
         """The routes of the vehicles that deliver something, in problem indices."""
-        routing, manager = self.routing, self.manager
+        routing = self.routing
         first_reload = self.first_chunk_node + len(self.chunk_ids)
         routes = []
-        for k, v in enumerate(self.vehicle_ids):
-            index = solution.Value(routing.NextVar(routing.Start(k)))
-            if routing.IsEnd(index):
+        for k, (v, visits) in enumerate(zip(self.vehicle_ids, self._index_routes(solution))):
+            nodes = [self.manager.IndexToNode(index) for index in visits]
+            sequence = [self.chunk_ids[n - self.first_chunk_node] if n < first_reload else None for n in nodes]
+            if all(c is None for c in sequence):  # reloads alone deliver nothing
                 continue
-            times = [solution.Value(self.time.CumulVar(routing.Start(k)))]
-            sequence: list[int | None] = []
-            while not routing.IsEnd(index):
-                node = manager.IndexToNode(index)
-                sequence.append(self.chunk_ids[node - self.first_chunk_node] if node < first_reload else None)
-                times.append(solution.Value(self.time.CumulVar(index)))
-                index = solution.Value(routing.NextVar(index))
-            times.append(solution.Value(self.time.CumulVar(index)))
-            if any(c is not None for c in sequence):  # reloads alone deliver nothing
-                routes.append(_Route(v, sequence, times))
+            times = [solution.Value(self.time.CumulVar(i)) for i in (routing.Start(k), *visits, routing.End(k))]
+            routes.append(_Route(v, sequence, times))
         return routes
 
 
