@@ -83,8 +83,8 @@ def _network_options(command):
 
 
 def _load(osm, profile, config, excluded, close_osm_id, close_name, close_polygon, rebuild=False):
-    from optimizer.network import Closure, closures_from_geojson, load_network
-    from optimizer.settings import load_network_settings
+    from optimizer.network.graph import Closure, closures_from_geojson, load_network
+    from optimizer.network.settings import load_network_settings
 
     settings = load_network_settings(config)
     if excluded:
@@ -149,7 +149,7 @@ def scenario() -> None:
 @_reported
 def scenario_export(folder, with_points):
     """Write the embedded default day (26/07/2021) as CSV/TOML files into FOLDER."""
-    from optimizer.scenario import default_scenario, export_scenario
+    from optimizer.scenario.model import default_scenario, export_scenario
 
     written = export_scenario(default_scenario(), folder, include_demand_points=with_points)
     click.echo(f"wrote the default scenario to {written}/")
@@ -162,8 +162,8 @@ def scenario_export(folder, with_points):
 @_reported
 def validate(scenario_dir):
     """Check a scenario folder (default: the embedded day) and summarise it, or list every problem."""
-    from optimizer.network import load_network
-    from optimizer.scenario import load_scenario, validate_scenario
+    from optimizer.network.graph import load_network
+    from optimizer.scenario.model import load_scenario, validate_scenario
 
     loaded = load_scenario(scenario_dir)
     report = validate_scenario(loaded, network=load_network(profile="truck", closures=[
@@ -207,7 +207,7 @@ def _run(scenario_dir, *, date=None, **kwargs):
     from tqdm import tqdm
 
     from optimizer.plan import STAGES, run_plan
-    from optimizer.scenario import load_scenario
+    from optimizer.scenario.model import load_scenario
 
     loaded = load_scenario(scenario_dir)
     if date is not None:
@@ -259,8 +259,8 @@ def _print_summary(plan) -> None:
 def assign(scenario_dir, out, **kwargs):
     """Assign drop points (or wards) to depots within stock; write assignment.csv."""
     from optimizer.plan import plan_assignment
-    from optimizer.report import write_assignment_files
-    from optimizer.scenario import load_scenario
+    from optimizer.outputs.report import write_assignment_files
+    from optimizer.scenario.model import load_scenario
 
     assignment = plan_assignment(load_scenario(scenario_dir), options=_options(kwargs))
     write_assignment_files(assignment, out)
@@ -281,7 +281,7 @@ def assign(scenario_dir, out, **kwargs):
 @_reported
 def route(scenario_dir, out, **kwargs):
     """Plan the routes; write routes.csv, plan.json and unserved.csv."""
-    from optimizer.report import write_route_files
+    from optimizer.outputs.report import write_route_files
 
     plan = _run(scenario_dir, **kwargs)
     write_route_files(plan, out)
@@ -302,8 +302,8 @@ def route(scenario_dir, out, **kwargs):
 @_reported
 def plan(scenario_dir, date, out, lang, offline, **kwargs):
     """The morning job: validate → network → demand → depots → routes → files, sheets and map."""
-    from optimizer.render import render_map
-    from optimizer.report import write_outputs
+    from optimizer.outputs.webmap import render_map
+    from optimizer.outputs.report import write_outputs
 
     day = _run(scenario_dir, date=date, **kwargs)
     out = out or Path("output") / day.date
@@ -318,7 +318,7 @@ def plan(scenario_dir, date, out, lang, offline, **kwargs):
 
 
 def _register_whatif() -> None:
-    from optimizer.whatif_cli import whatif
+    from optimizer.whatif.cli_commands import whatif
 
     whatif.callback = _reported(whatif.callback)
     main.add_command(whatif)

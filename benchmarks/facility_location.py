@@ -27,8 +27,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from optimizer import facility  # noqa: E402
-from optimizer.facility import FacilityLocationResult, solve_facility_location  # noqa: E402
+from optimizer.solve import facility  # noqa: E402
+from optimizer.solve.facility import FacilityLocationResult, solve_facility_location  # noqa: E402
 
 ORLIB_DIR = Path(__file__).resolve().parents[1].parent / "shared/benchmarks/cflp_orlib"
 

@@ -13,8 +13,8 @@ import time
 import networkx as nx
 import numpy as np
 
-from optimizer.matrix import travel_matrix
-from optimizer.network import load_network
+from optimizer.network.matrix import travel_matrix
+from optimizer.network.graph import load_network
 
 
 def _timed(function):

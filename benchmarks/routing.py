@@ -1,6 +1,6 @@
 """Benchmark the routing core on public VRP instances against PyVRP and VROOM.
 
-Runs :func:`optimizer.routing.solve` (the product's solver, unchanged) on the CVRP X, Solomon VRPTW and
+Runs :func:`optimizer.solve.routing.solve` (the product's solver, unchanged) on the CVRP X, Solomon VRPTW and
 Cordeau MDVRP instances of ``shared/benchmarks``, and the peers PyVRP and VROOM (pyvroom) with the same
 time limit and one core each, when they are installed. Prints cost, gap to the best-known solution and
 time per instance, then the mean gap per set.
@@ -35,7 +35,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from checker import check_plan  # noqa: E402
 
-from optimizer.routing import Depot, RoutingOptions, RoutingProblem, Stop, Vehicle, solve  # noqa: E402
+from optimizer.solve.routing import Depot, RoutingOptions, RoutingProblem, Stop, Vehicle, solve  # noqa: E402
 
 BENCHMARKS = Path(__file__).resolve().parents[1].parent / "shared/benchmarks"
 SETS = {

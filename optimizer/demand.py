@@ -56,8 +56,8 @@ import shapely
 from scipy.spatial import cKDTree
 
 from optimizer.errors import InputError
-from optimizer.network import RoadNetwork, to_metric
-from optimizer.scenario import PRIORITY_OF_GRADE, DemandPoint, RationSettings, Settings, TimeSettings, Zone
+from optimizer.network.graph import RoadNetwork, to_metric
+from optimizer.scenario.model import PRIORITY_OF_GRADE, DemandPoint, RationSettings, Settings, TimeSettings, Zone
 
 __all__ = ["ward_daily_demand", "generate_drop_points", "points_per_ward"]
 

@@ -106,7 +106,7 @@ class PlanOptions:
         Deterministic budget of the assignment's branch and bound (nodes), so the same day gives the same
         assignment; the time limit stays a safety cap.
     max_depots, close_depots
-        Assignment options (see :func:`optimizer.assignment.assign_depots`).
+        Assignment options (see :func:`optimizer.solve.assignment.assign_depots`).
     cross_depot
         Pool the depots: any vehicle may serve any point, loading at its home depot, which is then
         resupplied from the others (the assignment ignores depot fleets; ``kpis["stock_transfers_kg"]``
@@ -158,7 +158,7 @@ class _Located:
 
 
 def _locate(depots, points, networks: dict, *, workers: int | None = None) -> _Located:
-    from optimizer.matrix import travel_matrix
+    from optimizer.network.matrix import travel_matrix
 
     lon = np.array([d.lon for d in depots] + [p.lon for p in points])
     lat = np.array([d.lat for d in depots] + [p.lat for p in points])
@@ -191,8 +191,8 @@ class _Day:
 
 
 def _prepare(scenario, step) -> _Day:
-    from optimizer.network import load_network
-    from optimizer.scenario import validate_scenario
+    from optimizer.network.graph import load_network
+    from optimizer.scenario.model import validate_scenario
 
     step("validate")
     profiles = sorted({v.profile for v in scenario.vehicles()} | {"truck"}, key=lambda p: p != "truck")
@@ -209,7 +209,7 @@ def _prepare(scenario, step) -> _Day:
 
 
 def _assign(scenario, day: _Day, options: PlanOptions, time_limit_s: float):
-    from optimizer.assignment import assign_depots
+    from optimizer.solve.assignment import assign_depots
 
     n_depots = len(scenario.depots)
     fleet_kg = None
@@ -229,7 +229,7 @@ def _assign(scenario, day: _Day, options: PlanOptions, time_limit_s: float):
 def plan_assignment(scenario, *, options: PlanOptions | None = None, progress=None):
     """Only the depot assignment of the day (validate → network → demand → assignment), with the whole time limit.
 
-    Returns an :class:`optimizer.assignment.Assignment`.
+    Returns an :class:`optimizer.solve.assignment.Assignment`.
     """
     options = options or PlanOptions()
     step = progress or (lambda stage: None)
@@ -255,7 +255,7 @@ def run_plan(scenario, *, options: PlanOptions | None = None, progress=None) -> 
     InputError
         Everything the validation finds, before anything is solved.
     """
-    from optimizer import routing
+    from optimizer.solve import routing
 
     options = options or PlanOptions()
     step = progress or (lambda stage: None)
@@ -310,7 +310,7 @@ def run_plan(scenario, *, options: PlanOptions | None = None, progress=None) -> 
 def _tabulate(scenario, located: _Located, assignment, problem, result, networks, options: PlanOptions) -> Plan:
     """Turn the solver's answer into the plan's frames."""
     from optimizer import datasets
-    from optimizer.assignment import FLEET_CAPACITY
+    from optimizer.solve.assignment import FLEET_CAPACITY
 
     depots, points = located.depots, located.points
     n_depots = len(depots)

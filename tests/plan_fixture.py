@@ -4,7 +4,7 @@ Three depots at real Nha Trang shops (one named ``<script>alert(1)</script>``), 
 trips), eleven served stops at real road nodes (one named ``<img src=x onerror=alert(2)>``), one stop in
 Ninh Hòa reached over approximate roads (dashed legs), one unserved stop, the 67 real ward polygons with
 zones, and the road "Yersin" closed. Leg geometries come from
-:meth:`optimizer.matrix.TravelMatrix.leg_geometry`, so every route follows the roads.
+:meth:`optimizer.network.matrix.TravelMatrix.leg_geometry`, so every route follows the roads.
 
 Use :func:`small_plan` (built once per process) or :func:`build_plan` with your own network.
 """
@@ -19,8 +19,8 @@ import pandas as pd
 import shapely
 
 from optimizer import datasets
-from optimizer.matrix import travel_matrix
-from optimizer.network import Closure, RoadNetwork, load_network
+from optimizer.network.matrix import travel_matrix
+from optimizer.network.graph import Closure, RoadNetwork, load_network
 from optimizer.plan import (
     DEPOT_COLUMNS, LEG_COLUMNS, ROUTE_COLUMNS, STOP_COLUMNS, UNSERVED_COLUMNS, WARD_COLUMNS, Plan,
 )

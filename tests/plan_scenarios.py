@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-from optimizer.network import load_network
-from optimizer.scenario import load_scenario
+from optimizer.network.graph import load_network
+from optimizer.scenario.model import load_scenario
 
 #: Three Nha Trang wards: Vĩnh Hải, Vĩnh Phước, Ngọc Hiệp.
 SMALL_WARDS = frozenset({"5110101", "5110103", "5110107"})

@@ -1,4 +1,4 @@
-"""Tests of the capacitated facility-location solver (optimizer.facility)."""
+"""Tests of the capacitated facility-location solver (optimizer.solve.facility)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optimizer.errors import InputError
-from optimizer.facility import FacilityLocationResult, solve_facility_location
+from optimizer.solve.facility import FacilityLocationResult, solve_facility_location
 
 INF = np.inf
 

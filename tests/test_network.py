@@ -13,15 +13,15 @@ import shapely
 
 from optimizer import datasets
 from optimizer.errors import InputError
-from optimizer.matrix import travel_matrix
-from optimizer.network import (
+from optimizer.network.matrix import travel_matrix
+from optimizer.network.graph import (
     Closure,
     _osm_edges,
     build_base_network,
     haversine_m,
     load_network,
 )
-from optimizer.settings import NetworkSettings, load_network_settings
+from optimizer.network.settings import NetworkSettings, load_network_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = Path(__file__).resolve().parent / "data"

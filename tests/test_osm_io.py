@@ -15,7 +15,7 @@ import shapely
 
 from optimizer.datasets import GEOFABRIK_COLUMNS, read_geofabrik_roads
 from optimizer.errors import InputError
-from optimizer.osm_io import read_osm_roads
+from optimizer.network.osm_io import read_osm_roads
 
 DATA = Path(__file__).resolve().parent / "data"
 AGUAS_PBF = DATA / "aguascalientes.osm.pbf"

@@ -14,7 +14,7 @@ import shapely
 
 from optimizer.errors import InputError
 from optimizer.plan import LEG_COLUMNS, ROUTE_COLUMNS, PlanOptions, plan_assignment, run_plan
-from optimizer.report import write_outputs, write_route_files
+from optimizer.outputs.report import write_outputs, write_route_files
 from plan_scenarios import small_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,7 +149,7 @@ def test_invalid_scenario_stops_before_solving(scenario):
 
 
 def test_cli_route_and_exit_codes(tmp_path, scenario):
-    from optimizer.scenario import export_scenario
+    from optimizer.scenario.model import export_scenario
 
     folder = export_scenario(scenario, tmp_path / "scenario", include_demand_points=True)
     result = subprocess.run(
@@ -170,7 +170,7 @@ def test_cli_route_and_exit_codes(tmp_path, scenario):
 
 
 def test_cli_assign_writes_the_assignment_and_respects_a_closed_depot(tmp_path, scenario):
-    from optimizer.scenario import export_scenario
+    from optimizer.scenario.model import export_scenario
 
     folder = export_scenario(scenario, tmp_path / "scenario", include_demand_points=True)
     result = subprocess.run(

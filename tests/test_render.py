@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimizer import render
+from optimizer.outputs import webmap as render
 from optimizer.errors import InputError, OptimizerError
 from optimizer.plan import LEG_COLUMNS, ROUTE_COLUMNS, Plan
-from optimizer.render import render_map
+from optimizer.outputs.webmap import render_map
 
 from browser import chromium_path, open_page
 from plan_fixture import XSS_DEPOT, XSS_STOP, expected_legs, scaled_plan, small_plan

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from checker import check_plan, plan_cost
 from optimizer.errors import InputError
-from optimizer.routing import (
+from optimizer.solve.routing import (
     Depot,
     RoutingOptions,
     RoutingProblem,

@@ -32,7 +32,7 @@ from scipy.spatial import cKDTree
 from optimizer import datasets
 from optimizer.errors import InputError, Problem
 from optimizer.files import write_atomically, write_text_atomically
-from optimizer.settings import NetworkSettings
+from optimizer.network.settings import NetworkSettings
 
 log = logging.getLogger(__name__)
 
@@ -349,7 +349,7 @@ def _read_planner_osm(osm: Path) -> tuple[gpd.GeoDataFrame, bool]:
     Returns the roads and whether they were clipped (a file that does not reach the localities, such as
     a test sample of another city, is loaded whole with a warning).
     """
-    from optimizer.osm_io import read_osm_roads
+    from optimizer.network.osm_io import read_osm_roads
 
     area = datasets.localities_area()
     roads = read_osm_roads(osm, bbox=tuple(area.bounds))

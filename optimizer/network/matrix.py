@@ -19,7 +19,7 @@ import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from optimizer.network import RoadNetwork
+from optimizer.network.graph import RoadNetwork
 
 #: Low bits of a packed weight hold the length in decimetres: paths up to 3,355 km stay exact.
 _LENGTH_BITS = 25

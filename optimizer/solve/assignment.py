@@ -1,6 +1,6 @@
 """Depot assignment: which depot serves which drop point (or whole ward), within each depot's stock.
 
-Builds the capacitated facility-location model of :mod:`optimizer.facility` from scenario objects: the
+Builds the capacitated facility-location model of :mod:`optimizer.solve.facility` from scenario objects: the
 cost of serving a point from a depot is the truck travel time depot → point (minutes) × the point's kg,
 stock per commodity is the depot's capacity, and red/orange points carry larger penalties for being left
 unassigned, so scarce stock goes to them first.
@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError
-from optimizer.facility import solve_facility_location
-from optimizer.scenario import DemandPoint, Depot
+from optimizer.solve.facility import solve_facility_location
+from optimizer.scenario.model import DemandPoint, Depot
 
 #: Penalty multiplier per priority level (green 0 … red 3) for leaving a point unassigned: each level
 #: outweighs every lower one, so stock shortages fall on green wards first.

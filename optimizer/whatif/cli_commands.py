@@ -3,7 +3,7 @@
 Registered in ``cli.py``; the callback returns an exit code and raises
 :class:`~optimizer.errors.OptimizerError` on bad input, so ``cli._reported`` turns errors into one line each::
 
-    from optimizer.whatif_cli import whatif
+    from optimizer.whatif.cli_commands import whatif
     whatif.callback = _reported(whatif.callback)
     main.add_command(whatif)
 """
@@ -57,8 +57,8 @@ def whatif(base_scenario, variant_files, out, time_limit, seed, workers, dask_ad
     the --variant files; write comparison.csv, a map per variant and comparison.png into --out, and print
     the comparison."""
     from optimizer.plan import PlanOptions
-    from optimizer.scenario import load_scenario
-    from optimizer.whatif import load_variants, run_variants
+    from optimizer.scenario.model import load_scenario
+    from optimizer.whatif.core import load_variants, run_variants
 
     base = load_scenario(None if base_scenario.strip().lower() == "default" else Path(base_scenario))
     variants = []

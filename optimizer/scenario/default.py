@@ -11,7 +11,7 @@ import datetime as dt
 
 from optimizer import datasets
 from optimizer.errors import InputError
-from optimizer.scenario import (
+from optimizer.scenario.model import (
     Depot, PointSettings, RationSettings, Scenario, Settings, TimeSettings, VehicleType, Zone, _complete_zones,
     parse_hhmm,
 )

@@ -82,12 +82,12 @@ import shapely.geometry
 from optimizer import datasets
 from optimizer.errors import InputError, Problem
 from optimizer.files import write_text_atomically
-from optimizer.network import Closure
+from optimizer.network.graph import Closure
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
 
-    from optimizer.network import RoadNetwork
+    from optimizer.network.graph import RoadNetwork
 
 __all__ = [
     "COMMODITIES", "GRADES", "PRIORITY_OF_GRADE", "DEPOT_KINDS", "VEHICLE_PROFILES",
@@ -104,7 +104,7 @@ GRADES = ("green", "yellow", "orange", "red")
 #: Delivery priority of a zone grade (higher is served first).
 PRIORITY_OF_GRADE = {"green": 0, "yellow": 1, "orange": 2, "red": 3}
 DEPOT_KINDS = ("supermarket", "market", "mall", "warehouse", "mobile")
-#: Vehicle profiles of the road network (``optimizer.settings``).
+#: Vehicle profiles of the road network (``optimizer.network.settings``).
 VEHICLE_PROFILES = ("truck", "motorbike")
 LOCALITY_CODES = tuple(datasets.LOCALITIES)
 
@@ -524,7 +524,7 @@ class Scenario:
 
     def ward_demand(self) -> "gpd.GeoDataFrame":
         """Daily need per ward from the 2019 census (:func:`optimizer.demand.ward_daily_demand`)."""
-        from optimizer import demand
+        import optimizer.demand as demand
 
         return demand.ward_daily_demand(datasets.read_wards(), self.settings)
 
@@ -547,7 +547,7 @@ class Scenario:
             _POINTS_BY_NETWORK[id(network)] = entry
             weakref.finalize(network, _POINTS_BY_NETWORK.pop, id(network), None)
         if key not in entry[1]:
-            from optimizer import demand
+            import optimizer.demand as demand
 
             entry[1][key] = tuple(demand.generate_drop_points(
                 self.ward_demand(), network, self.settings, time=self.time, zones=self.zones_by_ward,
@@ -628,8 +628,8 @@ _POINTS_BY_NETWORK: dict[int, tuple[weakref.ref, dict]] = {}
 @functools.lru_cache(maxsize=8)
 def _generated_points(settings: Settings, time: TimeSettings, zones: tuple[Zone, ...]) -> tuple[DemandPoint, ...]:
     """Drop points on the shipped truck network, cached per settings (the network is cached on disk)."""
-    from optimizer import demand
-    from optimizer.network import load_network
+    import optimizer.demand as demand
+    from optimizer.network.graph import load_network
 
     network = load_network(profile="truck")
     table = demand.ward_daily_demand(datasets.read_wards(), settings)
@@ -1633,7 +1633,7 @@ def _check_reachable(scenario: Scenario, network: "RoadNetwork", points: Sequenc
                 if distance > limit:
                     problems.append(Problem(f"generated point '{p.id}' is {distance:,.0f} m from the network",
                                             "generated demand points", None, "lon/lat"))
-    from optimizer.network import closed_edge_mask
+    from optimizer.network.graph import closed_edge_mask
 
     plain = [c for c in scenario.closures if c.kind != "polygon"]
     polygons = [c for c in scenario.closures if c.kind == "polygon"]
@@ -1802,6 +1802,6 @@ def default_scenario() -> Scenario:
     Its drop points are generated from the census on the shipped truck network when first asked for
     (:meth:`Scenario.drop_points`).
     """
-    from optimizer.default_scenario import build_default_scenario
+    from optimizer.scenario.default import build_default_scenario
 
     return build_default_scenario()
