@@ -12,6 +12,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from optimizer.clock import format_hhmm
+
 #: Columns of :attr:`Plan.routes`: the dispatch sheet, one row per visit in driving order.
 ROUTE_COLUMNS = [
     "vehicle_id", "vehicle_name", "profile", "depot_id", "depot_name", "trip", "seq", "stop_id", "ward_id", "ward",
@@ -127,12 +129,6 @@ class PlanOptions:
     cross_depot: bool = False
     balance: bool = False
     fleet_share: float = 0.85
-
-
-def clock_hhmm(seconds: float) -> str:
-    """Seconds since midnight as ``HH:MM`` (dispatch sheets show minutes, rounded down)."""
-    seconds = int(round(seconds))
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
 def _vehicle_window(vehicle, time_settings) -> tuple[int, int]:
@@ -335,7 +331,7 @@ def _tabulate(scenario, located: _Located, assignment, problem, result, networks
                 "depot_id": depot.id, "depot_name": depot.name, "trip": trip.trip, "seq": seq,
                 "stop_id": point.id, "ward_id": point.ward_id, "ward": point.ward_name, "locality": point.locality,
                 "zone": zone_of.get(point.ward_id, "green"), "name": point.name, "lat": point.lat, "lon": point.lon,
-                "arrival": clock_hhmm(visit.arrival_s), "departure": clock_hhmm(visit.departure_s),
+                "arrival": format_hhmm(visit.arrival_s, exact=False), "departure": format_hhmm(visit.departure_s, exact=False),
                 "arrival_s": visit.arrival_s, "departure_s": visit.departure_s,
                 "quantity_kg": round(visit.quantity_kg, 3), "load_kg": round(visit.load_kg, 3),
                 "capacity_kg": vehicle.capacity_kg, "leg_km": round(visit.leg_dist_m / 1000, 3),

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from optimizer.files import staged_folder
-from optimizer.plan import Plan, clock_hhmm
+from optimizer.clock import format_hhmm
+from optimizer.plan import Plan
 
 CSV_ENCODING = "utf-8-sig"
 
@@ -152,8 +153,8 @@ def dispatch_sheet_html(plan: Plan, vehicle_id: str, *, lang: str = "vi") -> str
         leave_s = stops["arrival_s"].iloc[0] - stops["leg_min"].iloc[0] * 60
         back_s = stops["departure_s"].iloc[-1] + (back_leg["leg_min"].iloc[0] * 60 if len(back_leg) else 0)
         parts.append(
-            f"<h2>{text['trip']} {int(trip)} — {text['leave']} {clock_hhmm(leave_s)} · "
-            f"{text['back']} {clock_hhmm(back_s)}</h2><table class='stops'><tr>"
+            f"<h2>{text['trip']} {int(trip)} — {text['leave']} {format_hhmm(leave_s, exact=False)} · "
+            f"{text['back']} {format_hhmm(back_s, exact=False)}</h2><table class='stops'><tr>"
             + "".join(f"<th>{text[k]}</th>" for k in ("seq", "stop", "ward", "arrival", "departure", "quantity",
                                                       "load", "note"))
             + "</tr>"

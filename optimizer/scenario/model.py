@@ -80,6 +80,7 @@ import shapely
 import shapely.geometry
 
 from optimizer import datasets
+from optimizer.clock import DAY_S, format_hhmm, parse_hhmm
 from optimizer.errors import InputError, Problem
 from optimizer.files import write_text_atomically
 from optimizer.network.graph import Closure
@@ -108,7 +109,6 @@ DEPOT_KINDS = ("supermarket", "market", "mall", "warehouse", "mobile")
 VEHICLE_PROFILES = ("truck", "motorbike")
 LOCALITY_CODES = tuple(datasets.LOCALITIES)
 
-DAY_S = 86_400
 #: Upper bounds that keep a typo (``count = 1e9``) from exhausting memory.
 MAX_VEHICLES_PER_TYPE = 10_000
 MAX_TRIPS = 100
@@ -642,25 +642,6 @@ def _generated_points(settings: Settings, time: TimeSettings, zones: tuple[Zone,
 # --------------------------------------------------------------------------------------------------
 # Parsing helpers
 # --------------------------------------------------------------------------------------------------
-
-
-def parse_hhmm(text: str) -> int:
-    """``"HH:MM"`` (or ``HH:MM:SS``, ``24:00``) → seconds since midnight; ``ValueError`` otherwise."""
-    match = re.fullmatch(r"\s*(\d{1,2})[:h](\d{2})(?::(\d{2}))?\s*", str(text))
-    if not match:
-        raise ValueError(f"'{text}' is not a time HH:MM")
-    h, m, s = int(match[1]), int(match[2]), int(match[3] or 0)
-    if m >= 60 or s >= 60 or h > 24 or (h == 24 and (m or s)):
-        raise ValueError(f"'{text}' is not a time of day (00:00–24:00)")
-    return h * 3600 + m * 60 + s
-
-
-def format_hhmm(seconds: int | float) -> str:
-    """Seconds since midnight → ``HH:MM`` (``HH:MM:SS`` when not whole minutes)."""
-    seconds = int(round(seconds))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h:02d}:{m:02d}" if s == 0 else f"{h:02d}:{m:02d}:{s:02d}"
 
 
 def _fold(text: str) -> str:

@@ -64,9 +64,9 @@ from typing import NamedTuple
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_ils_pb2
 
+from optimizer.clock import DAY_S
 from optimizer.errors import InputError, Problem
 
-DAY_S = 86_400
 #: Reasons an unserved stop may carry. ``'no stock'`` is set by callers that ration stock before routing.
 REASONS = ("no stock", "no capacity", "outside shift", "time window", "unreachable", "zone restriction")
 PRIORITIES = range(4)
