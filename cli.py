@@ -83,7 +83,7 @@ def _network_options(command):
 
 
 def _load(osm, profile, config, excluded, close_osm_id, close_name, close_polygon, rebuild=False):
-    from optimizer.network.graph import Closure, closures_from_geojson, load_network
+    from optimizer.network import Closure, closures_from_geojson, load_network
     from optimizer.network.settings import load_network_settings
 
     settings = load_network_settings(config)
@@ -162,7 +162,7 @@ def scenario_export(folder, with_points):
 @_reported
 def validate(scenario_dir):
     """Check a scenario folder (default: the embedded day) and summarise it, or list every problem."""
-    from optimizer.network.graph import load_network
+    from optimizer.network import load_network
     from optimizer.scenario.model import load_scenario, validate_scenario
 
     loaded = load_scenario(scenario_dir)

@@ -56,7 +56,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from optimizer.errors import InputError
-from optimizer.network.graph import RoadNetwork, to_metric
+from optimizer.network import RoadNetwork, to_metric
 from optimizer.scenario.model import PRIORITY_OF_GRADE, DemandPoint, RationSettings, Settings, TimeSettings, Zone
 
 __all__ = ["ward_daily_demand", "generate_drop_points", "points_per_ward"]

@@ -187,7 +187,7 @@ class _Day:
 
 
 def _prepare(scenario, step) -> _Day:
-    from optimizer.network.graph import load_network
+    from optimizer.network import load_network
     from optimizer.scenario.model import validate_scenario
 
     step("validate")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-from optimizer.network.graph import load_network
+from optimizer.network import load_network
 from optimizer.scenario.model import load_scenario
 
 #: Three Nha Trang wards: Vĩnh Hải, Vĩnh Phước, Ngọc Hiệp.

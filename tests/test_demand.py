@@ -12,7 +12,7 @@ import shapely
 
 from optimizer import datasets
 from optimizer.demand import generate_drop_points, points_per_ward, ward_daily_demand
-from optimizer.network.graph import load_network, to_metric
+from optimizer.network import load_network, to_metric
 from optimizer.scenario.model import PointSettings, RationSettings, Settings, TimeSettings, default_scenario
 
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from optimizer import datasets
 from optimizer.errors import InputError
-from optimizer.network.graph import Closure, load_network
+from optimizer.network import Closure, load_network
 from optimizer.scenario.model import (
     DemandPoint, Scenario, default_scenario, export_scenario, format_hhmm, load_scenario, parse_hhmm,
     validate_scenario,

@@ -83,12 +83,12 @@ from optimizer import datasets
 from optimizer.clock import DAY_S, format_hhmm, parse_hhmm
 from optimizer.errors import InputError, Problem
 from optimizer.files import write_text_atomically
-from optimizer.network.graph import Closure
+from optimizer.network import Closure
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
 
-    from optimizer.network.graph import RoadNetwork
+    from optimizer.network import RoadNetwork
 
 __all__ = [
     "COMMODITIES", "GRADES", "PRIORITY_OF_GRADE", "DEPOT_KINDS", "VEHICLE_PROFILES",
@@ -629,7 +629,7 @@ _POINTS_BY_NETWORK: dict[int, tuple[weakref.ref, dict]] = {}
 def _generated_points(settings: Settings, time: TimeSettings, zones: tuple[Zone, ...]) -> tuple[DemandPoint, ...]:
     """Drop points on the shipped truck network, cached per settings (the network is cached on disk)."""
     import optimizer.demand as demand
-    from optimizer.network.graph import load_network
+    from optimizer.network import load_network
 
     network = load_network(profile="truck")
     table = demand.ward_daily_demand(datasets.read_wards(), settings)
@@ -1614,7 +1614,7 @@ def _check_reachable(scenario: Scenario, network: "RoadNetwork", points: Sequenc
                 if distance > limit:
                     problems.append(Problem(f"generated point '{p.id}' is {distance:,.0f} m from the network",
                                             "generated demand points", None, "lon/lat"))
-    from optimizer.network.graph import closed_edge_mask
+    from optimizer.network import closed_edge_mask
 
     plain = [c for c in scenario.closures if c.kind != "polygon"]
     polygons = [c for c in scenario.closures if c.kind == "polygon"]

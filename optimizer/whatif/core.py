@@ -75,7 +75,7 @@ import pandas as pd
 
 from optimizer import datasets
 from optimizer.errors import InputError, OptimizerError, Problem
-from optimizer.network.graph import Closure
+from optimizer.network import Closure
 from optimizer.plan import PlanOptions
 from optimizer.scenario.model import (
     GRADES,
@@ -215,7 +215,7 @@ def _truck_network():
     """The shipped truck network without closures (loaded once per process)."""
     global _TRUCK_NETWORK
     if _TRUCK_NETWORK is None:
-        from optimizer.network.graph import load_network
+        from optimizer.network import load_network
 
         _TRUCK_NETWORK = load_network(profile="truck")
     return _TRUCK_NETWORK
@@ -873,7 +873,7 @@ def _polygon_closure(reader: _Reader, spec: dict, field_name: str, profiles: tup
         if not path.is_absolute():
             path = reader.folder / path
         try:
-            from optimizer.network.graph import closures_from_geojson
+            from optimizer.network import closures_from_geojson
 
             closures = closures_from_geojson(path, profiles=profiles)
         except InputError as exc:
@@ -1162,7 +1162,7 @@ _NETWORKS: dict[str, Any] = {}
 
 def _check_closures(variant: Variant, scenario: Scenario) -> None:
     """Every closure must match a road of each profile network the plan will load (as run_plan does)."""
-    from optimizer.network.graph import closed_edge_mask, load_network
+    from optimizer.network import closed_edge_mask, load_network
 
     profiles = sorted({v.profile for v in scenario.vehicles()} | {"truck"})
     problems = []
@@ -1400,7 +1400,7 @@ def travel_table(scenario: Scenario, origins: Mapping[str, tuple[float, float]],
     see the detour, or that there is none.
     """
     from optimizer.network.matrix import travel_matrix
-    from optimizer.network.graph import load_network
+    from optimizer.network import load_network
 
     network = load_network(profile=profile, closures=[c for c in scenario.closures if c.applies_to(profile)])
     names = [*origins, *destinations]
