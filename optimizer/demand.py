@@ -1,5 +1,10 @@
 """Daily need per ward from the 2019 census, split into drop points on the truck road network.
 
+A scenario's demand
+    :func:`drop_points` (the planner's own points, else generated ones, cached), :func:`ward_demand`,
+    :func:`demand_by_locality`, :func:`demand_kg` and :func:`shortfall` (what stock and fleet cannot cover)
+    take a :class:`~optimizer.scenario.Scenario`, which is plain data and computes none of these itself.
+
 Ration arithmetic (:func:`ward_daily_demand`)
     rice_kg_day     = people covered × rice_kg_per_person_month / days_per_month   (15 / 30 = 0.5 kg)
     food_bag_kg_day = households covered × food_bag_kg_per_household_week / 7      (5 / 7 ≈ 0.714 kg)
@@ -52,6 +57,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -487,7 +493,7 @@ def generate_drop_points(
         if weights.sum() < params.min_residential_km:
             candidates = np.flatnonzero(inside & (all_km > 0))
             weights = all_km[candidates]
-        common = dict(
+        common: dict[str, Any] = dict(
             ward_id=ward_id, ward_name=str(row["ward_name"]), locality=str(row["locality"]),
             tw_start_s=time.operating_start_s, tw_end_s=time.operating_end_s, service_s=time.service_s,
             service_s_per_kg=time.service_s_per_kg, priority=priority_of(row),

@@ -10,6 +10,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -134,7 +135,7 @@ class PlanOptions:
 
     time_limit_s: float = 90.0
     seed: int = 0
-    level: str = "ward"
+    level: Literal["point", "ward"] = "ward"
     assignment_nodes: int = 500
     max_depots: int | None = None
     close_depots: tuple[str, ...] = ()
@@ -282,7 +283,7 @@ def _check_positions(scenario: Scenario, network: RoadNetwork, points: Sequence[
         snapped = network.snap(lon[ok], lat[ok], check_area=False, max_distance_m=math.inf)
         for index, distance in zip(np.flatnonzero(ok), snapped.distance_m):
             if distance > limit:
-                item = items[index]
+                item = items[int(index)]
                 problems.append(
                     Problem(f"{label} '{item.id}' ({item.lat:.5f}, {item.lon:.5f}) is {distance:,.0f} m from the "
                             f"nearest {network.profile} road (limit {limit:,.0f} m): unreachable",
@@ -392,13 +393,14 @@ def _prepare(scenario, step) -> _Day:
 
 def _assign(scenario, day: _Day, options: PlanOptions, time_limit_s: float):
     n_depots = len(scenario.depots)
-    fleet_kg = None
+    fleet_kg: dict[str, float] | None = None
     if not options.cross_depot:
-        fleet_kg = {}
+        by_depot: dict[str, float] = {}
         for vehicle in scenario.vehicles():
-            fleet_kg[vehicle.home_depot] = (
-                fleet_kg.get(vehicle.home_depot, 0.0) + vehicle.capacity_kg * vehicle.max_trips * options.fleet_share
+            by_depot[vehicle.home_depot] = (
+                by_depot.get(vehicle.home_depot, 0.0) + vehicle.capacity_kg * vehicle.max_trips * options.fleet_share
             )
+        fleet_kg = by_depot
     return assign_depots(
         list(scenario.depots), day.points, day.located.matrices["truck"].time_s[:n_depots, n_depots:],
         level=options.level, max_depots=options.max_depots, close=options.close_depots, time_limit_s=time_limit_s,

@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 from optimizer.clock import parse_hhmm
 from optimizer.errors import Problem
@@ -157,11 +158,35 @@ class Row:
         """A required id (text)."""
         return self.text(column, required=True)
 
+    @overload
     def number(
-        self, column: str, *, required: bool = True, default: float | None = None, minimum: float | None = None,
+        self, column: str, *, required: bool = ..., default: float = ..., minimum: float | None = ...,
+        strictly_positive: bool = ..., integer: bool = ..., maximum: float | None = ...,
+    ) -> float: ...
+
+    @overload
+    def number(
+        self, column: str, *, required: bool = ..., default: None, minimum: float | None = ...,
+        strictly_positive: bool = ..., integer: bool = ..., maximum: float | None = ...,
+    ) -> float | None: ...
+
+    def number(
+        self, column: str, *, required: bool = True, default: float | None = math.nan, minimum: float | None = None,
         strictly_positive: bool = False, integer: bool = False, maximum: float | None = None,
     ) -> float | None:
-        """The cell as a number (an ``int`` when ``integer``); ``default`` when empty or bad."""
+        """The cell as a number (an ``int`` when ``integer``).
+
+        Parameters
+        ----------
+        column
+            Column name.
+        required
+            An empty cell is a problem.
+        default
+            Returned for an empty or bad cell (NaN unless given; a bad cell also marks the row bad).
+        minimum, maximum, strictly_positive, integer
+            Bounds and wholeness; a value outside is a problem.
+        """
         raw = self.cells.get(column, "")
         if not raw:
             if required:
@@ -175,18 +200,23 @@ class Row:
             return default
         return int(value) if integer else value
 
-    def time(self, column: str, *, default: int | None = None) -> int | None:
-        """A time of day ``HH:MM`` in seconds since midnight; empty is a problem unless ``default`` is given."""
+    def time(self, column: str, *, default: int | None = None) -> int:
+        """A time of day ``HH:MM`` in seconds since midnight.
+
+        ``default`` is returned for an empty cell; without one the cell is required. A missing or bad
+        required time is a problem and gives 0 (the row is marked bad).
+        """
         raw = self.cells.get(column, "")
+        fallback = 0 if default is None else default
         if not raw:
             if default is None:
                 self.problem("value is missing (a time HH:MM)", column)
-            return default
+            return fallback
         try:
             return parse_hhmm(raw)
         except ValueError as exc:
             self.problem(str(exc), column)
-            return default
+            return fallback
 
     def flag(self, column: str, *, default: bool = False) -> bool:
         """A yes/no cell (:data:`TRUE_WORDS`, :data:`FALSE_WORDS`); ``default`` when empty."""

@@ -120,10 +120,10 @@ def default_depots() -> list[Depot]:
     wards = datasets.read_wards().set_index("ward_id")
     depots = []
     for depot_id, osm_id, name, kind, rice, bags, open_, close, load_min in NHA_TRANG_DEPOTS:
-        osm_id = str(osm_id)
-        if osm_id not in pois.index:
-            raise InputError(f"POI {osm_id} ({name}) is not in the shipped POI file", file=datasets.POIS_FILE)
-        point = pois.loc[osm_id].geometry
+        poi_id = str(osm_id)
+        if poi_id not in pois.index:
+            raise InputError(f"POI {poi_id} ({name}) is not in the shipped POI file", file=datasets.POIS_FILE)
+        point = pois.loc[poi_id].geometry
         depots.append(
             Depot(id=depot_id, name=name, lon=float(point.x), lat=float(point.y),
                   stock_kg={"rice": float(rice), "food_bag": float(bags)}, open_s=parse_hhmm(open_),

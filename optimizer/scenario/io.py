@@ -69,7 +69,7 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import shapely
 import shapely.geometry
@@ -474,7 +474,9 @@ def _read_closures(folder: Path, problems: list[Problem]) -> list[tuple[Closure,
             row.problem(f"unknown closure kind '{kind}' (use osm_id or name)", "kind")
         if row.bad:
             continue
-        closures.append((Closure(kind, value, _split_profiles(row.text("profiles")), row.text("label")), row.line))
+        closure_kind: Literal["osm_id", "name"] = "osm_id" if kind == "osm_id" else "name"
+        closures.append((Closure(closure_kind, value, _split_profiles(row.text("profiles")), row.text("label")),
+                         row.line))
 
     path = folder / CLOSURES_GEOJSON
     if path.exists():
