@@ -1,6 +1,6 @@
 """The one reader of planner-edited tables (CSV files) that collects problems instead of stopping.
 
-A planner edits tables in a spreadsheet; every mistake of every file should be reported at once, naming
+A planner edits tables in a spreadsheet (and settings in TOML, :func:`parse_toml`); every mistake of every file should be reported at once, naming
 the file, the spreadsheet row and the column. :func:`read_csv_table` reads one file and records each
 structural problem (not UTF-8, empty, duplicate, unknown or missing columns, rows longer than the header)
 in a list of :class:`~optimizer.errors.Problem`; a :class:`Row` then gives typed access to the cells and
@@ -19,16 +19,18 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
+import tomllib
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
 from optimizer.clock import parse_hhmm
 from optimizer.errors import Problem
 
-__all__ = ["Table", "Row", "read_csv_table", "decode_text", "fold_text", "parse_number", "TRUE_WORDS",
+__all__ = ["Table", "Row", "read_csv_table", "decode_text", "parse_toml", "fold_text", "parse_number", "TRUE_WORDS",
            "FALSE_WORDS", "IGNORED_PREFIXES"]
 
 #: Cell values read as true / false by :meth:`Row.flag` (after :func:`fold_text`).
@@ -70,6 +72,26 @@ def decode_text(data: bytes, file: str, problems: list[Problem]) -> str | None:
         )
         return None
     return unicodedata.normalize("NFC", text)
+
+
+def parse_toml(text: str, file: str, problems: list[Problem]) -> dict[str, Any] | None:
+    """The TOML document, or ``None`` with a problem naming the file and the line of the syntax error.
+
+    Parameters
+    ----------
+    text
+        The file's text (:func:`decode_text`).
+    file
+        The file's name, for the problem.
+    problems
+        Where a problem is appended.
+    """
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        problems.append(Problem(f"not valid TOML: {exc}", file, int(match[1]) if match else None))
+        return None
 
 
 def parse_number(raw: str, *, decimal_comma: bool) -> float | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-from optimizer.network.graph import load_network
 from optimizer.demand import drop_points
+from optimizer.network.graph import load_network
 from optimizer.scenario import load_scenario
 
 #: Three Nha Trang wards: Vĩnh Hải, Vĩnh Phước, Ngọc Hiệp.

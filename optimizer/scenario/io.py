@@ -65,7 +65,6 @@ import io
 import json
 import math
 import re
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,7 +102,7 @@ from optimizer.scenario.model import (
     complete_zones,
 )
 from optimizer.scenario.validate import check_scenario
-from optimizer.tables import decode_text, fold_text, parse_number, read_csv_table
+from optimizer.tables import decode_text, fold_text, parse_number, parse_toml, read_csv_table
 
 __all__ = ["load_scenario", "export_scenario"]
 
@@ -153,13 +152,8 @@ def _read_toml(path: Path, problems: list[Problem]) -> dict:
         problems.append(Problem("file not found (every scenario folder needs one)", file))
         return {}
     text = decode_text(path.read_bytes(), file, problems)
-    if text is None:
-        return {}
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        problems.append(Problem(f"not valid TOML: {exc}", file, int(match[1]) if match else None))
+    raw = None if text is None else parse_toml(text, file, problems)
+    if raw is None:
         return {}
     for key, value in raw.items():
         if key not in _TOML_KEYS[""]:
