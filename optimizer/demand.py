@@ -81,7 +81,7 @@ from optimizer.scenario.model import (
 
 __all__ = [
     "ward_daily_demand", "generate_drop_points", "points_per_ward", "ward_demand", "drop_points",
-    "demand_by_locality", "demand_kg", "shortfall", "Shortfall",
+    "demand_by_locality", "demand_kg", "shortfall", "Shortfall", "network_digest",
 ]
 
 DEMAND_COLUMNS = ["rice_kg_day", "food_bag_kg_day"]

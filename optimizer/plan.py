@@ -149,7 +149,7 @@ class PlanOptions:
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class ValidationReport:
     """Problems found and the day's figures.
 

@@ -179,9 +179,11 @@ class _TomlSettings:
     problems: list[Problem]
 
     def bad(self, key: str, message: str) -> None:
+        """Record a problem of the dotted key ``key``."""
         self.problems.append(Problem(message, self.file, None, key))
 
     def table(self, key: str) -> dict:
+        """The table ``[key]`` (empty when absent or not a table)."""
         value = self.raw.get(key, {})
         return value if isinstance(value, dict) else {}
 

@@ -33,15 +33,18 @@ COMMODITIES = ("rice", "food_bag")
 GRADES = ("green", "yellow", "orange", "red")
 #: Delivery priority of a zone grade (higher is served first).
 PRIORITY_OF_GRADE = {"green": 0, "yellow": 1, "orange": 2, "red": 3}
+#: What a depot is.
 DEPOT_KINDS = ("supermarket", "market", "mall", "warehouse", "mobile")
 #: Vehicle profiles of the road network (``optimizer.network.settings``).
 VEHICLE_PROFILES = ("truck", "motorbike")
+#: ``Nha Trang``, ``Ninh Hoa``, ``Van Ninh`` (ASCII codes; Vietnamese names in ``datasets.LOCALITIES``).
 LOCALITY_CODES = tuple(datasets.LOCALITIES)
 
 #: Upper bounds that keep a typo (``count = 1e9``) from exhausting memory.
 MAX_VEHICLES_PER_TYPE = 10_000
 MAX_TRIPS = 100
 
+#: Files of a scenario folder (also the keys of :attr:`Scenario.source_rows`).
 SCENARIO_FILE = "scenario.toml"
 DEPOTS_FILE = "depots.csv"
 FLEET_FILE = "fleet.csv"
@@ -187,6 +190,7 @@ class DemandPoint:
 
     @property
     def total_kg(self) -> float:
+        """Kilograms of all commodities."""
         return float(math.fsum(self.demand_kg.values()))
 
     @property
@@ -206,9 +210,11 @@ class Zone:
 
     @property
     def priority(self) -> int:
+        """Delivery priority of the grade (:data:`PRIORITY_OF_GRADE`)."""
         return PRIORITY_OF_GRADE.get(self.grade, 0)
 
     def allows(self, profile: str) -> bool:
+        """Vehicles of ``profile`` may enter the ward."""
         return profile not in self.forbidden_profiles
 
 
@@ -225,6 +231,7 @@ class TimeSettings:
 
     @property
     def has_curfew(self) -> bool:
+        """Curfew start and end differ."""
         return self.curfew_start_s % DAY_S != self.curfew_end_s % DAY_S
 
     def curfew_intervals(self) -> list[tuple[int, int]]:
@@ -266,10 +273,12 @@ class RationSettings:
 
     @property
     def rice_kg_per_person_day(self) -> float:
+        """Daily rice per person."""
         return self.rice_kg_per_person_month / self.days_per_month
 
     @property
     def food_bag_kg_per_household_day(self) -> float:
+        """Daily food bag per household."""
         return self.food_bag_kg_per_household_week / 7.0
 
 
@@ -363,6 +372,7 @@ class Scenario:
         return tuple(seen)
 
     def depot(self, depot_id: str) -> Depot:
+        """The depot with this id (``KeyError`` when there is none)."""
         for depot in self.depots:
             if depot.id == depot_id:
                 return depot
@@ -370,6 +380,7 @@ class Scenario:
 
     @property
     def zones_by_ward(self) -> dict[str, Zone]:
+        """Ward id → zone."""
         return {zone.ward_id: zone for zone in self.zones}
 
     def zone(self, ward_id: str) -> Zone:
