@@ -12,14 +12,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-
-from optimizer.outputs import webmap as render
-from optimizer.errors import InputError, OptimizerError
-from optimizer.plan import LEG_COLUMNS, ROUTE_COLUMNS, Plan
-from optimizer.outputs.webmap import render_map
-
 from browser import chromium_path, open_page
 from plan_fixture import XSS_DEPOT, XSS_STOP, expected_legs, scaled_plan, small_plan
+
+from optimizer.errors import InputError, OptimizerError
+from optimizer.outputs import webmap as render
+from optimizer.outputs.webmap import render_map
+from optimizer.plan import LEG_COLUMNS, ROUTE_COLUMNS, Plan
 
 needs_chromium = pytest.mark.skipif(chromium_path() is None,
                                     reason="chromium not installed (run scripts/install_chromium.sh)")
