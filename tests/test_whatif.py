@@ -7,7 +7,6 @@ depots (about 75 drop points), small enough for every search to end by its deter
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
 
@@ -15,11 +14,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from click.testing import CliRunner
 
+from cli import whatif as command
 from optimizer import whatif as W
 from optimizer.errors import InputError
 from optimizer.plan import PlanOptions
-from optimizer.scenario.model import PRIORITY_OF_GRADE, load_scenario
+from optimizer.scenario.model import PRIORITY_OF_GRADE, export_scenario, load_scenario
 
 WARDS = ("Phường Vĩnh Hải", "Phường Xương Huân")
 VINH_HAI, XUONG_HUAN = "5110101", "5110113"
@@ -323,6 +324,31 @@ def test_bad_variant_file_names_file_variant_and_field(tmp_path, toml, field, me
         assert "variant 'A'" in text, text
 
 
+def test_every_problem_of_a_variant_file_is_reported_in_one_pass(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text("""
+[[variant]]
+name = "A"
+close_depots = ["NOPE"]
+scale_demand = [{ factor = "lots" }]
+colour = "red"
+
+[[variant]]
+name = "B"
+fleet = [{ type = "NOPE-TYPE", count = 1 }]
+""", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        W.load_variants(path, base=load_scenario(None))
+    found = {(p.field, p.message.split(": ", 1)[1].split(" (")[0]) for p in caught.value.problems}
+    assert found == {
+        ("close_depots", "unknown depot 'NOPE'"),
+        ("scale_demand[0].factor", "expected a number, got 'lots'"),
+        ("colour", "unknown key 'colour'"),
+        ("fleet.type", "unknown vehicle type 'NOPE-TYPE'"),
+    }, caught.value.problems
+    assert all(p.file == str(path) for p in caught.value.problems)
+
+
 def test_not_toml_and_duplicate_names(tmp_path):
     path = tmp_path / "v.toml"
     path.write_text("[[variant]\nname=", encoding="utf-8")
@@ -364,14 +390,6 @@ def test_derive_refuses_a_depot_closure():
 
 
 def test_cli_writes_the_comparison_and_reports_bad_input(small, tmp_path):
-    from click.testing import CliRunner
-
-    from cli import _reported
-    from optimizer.scenario.model import export_scenario
-    from optimizer.whatif.cli_commands import whatif
-
-    command = copy.copy(whatif)
-    command.callback = _reported(whatif.callback)
     folder = export_scenario(dataclasses.replace(small, name="Nhỏ"), tmp_path / "small", include_demand_points=True)
     variants = tmp_path / "v.toml"
     variants.write_text('[[variant]]\nname = "GO đóng cửa"\nclose_depots = ["GO-NT"]\n', encoding="utf-8")
