@@ -11,9 +11,9 @@ import pytest
 import shapely
 
 from optimizer import datasets
-from optimizer.demand import generate_drop_points, points_per_ward, ward_daily_demand
+from optimizer.demand import drop_points, generate_drop_points, points_per_ward, ward_daily_demand
 from optimizer.network.graph import load_network, to_metric
-from optimizer.scenario.model import PointSettings, RationSettings, Settings, TimeSettings, default_scenario
+from optimizer.scenario import PointSettings, RationSettings, Settings, TimeSettings, default_scenario
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def table():
 @pytest.fixture(scope="module")
 def points():
     # The default scenario's points (cached): generated on the shipped truck network with seed 0.
-    return default_scenario().drop_points()
+    return drop_points(default_scenario())
 
 
 def _raw_census() -> dict[str, dict]:
