@@ -18,9 +18,10 @@ from click.testing import CliRunner
 
 from cli import whatif as command
 from optimizer import whatif as W
+from optimizer.demand import demand_by_locality, drop_points, shortfall
 from optimizer.errors import InputError
 from optimizer.plan import PlanOptions
-from optimizer.scenario.model import PRIORITY_OF_GRADE, export_scenario, load_scenario
+from optimizer.scenario import PRIORITY_OF_GRADE, export_scenario, load_scenario
 
 WARDS = ("Phường Vĩnh Hải", "Phường Xương Huân")
 VINH_HAI, XUONG_HUAN = "5110101", "5110113"
@@ -267,8 +268,8 @@ def test_toml_file_gives_typed_changes_that_apply(variant_file):
     assert scenario.name.endswith("GO! đóng cửa") and base.depot("GO-NT").stock_kg["rice"] > 0
 
     scenario, _ = variants[2].apply(base)
-    by_locality = scenario.demand_by_locality()
-    base_by_locality = base.demand_by_locality()
+    by_locality = demand_by_locality(scenario)
+    base_by_locality = demand_by_locality(base)
     assert sum(by_locality["Ninh Hoa"].values()) == pytest.approx(1.5 * sum(base_by_locality["Ninh Hoa"].values()),
                                                                   rel=1e-9)
     assert sum(by_locality["Nha Trang"].values()) == pytest.approx(sum(base_by_locality["Nha Trang"].values()),
@@ -286,7 +287,7 @@ def test_toml_file_gives_typed_changes_that_apply(variant_file):
     assert scenario.time.curfew_start_s == 17 * 3600 and scenario.time.operating_end_s == 17 * 3600
     assert all(vt.shift_end_s <= 17 * 3600 for vt in scenario.vehicle_types)
     assert scenario.settings.ration.rice_kg_per_person_month == 12
-    assert scenario.shortfall().demand_kg["rice"] == pytest.approx(base.shortfall().demand_kg["rice"] * 12 / 15)
+    assert shortfall(scenario).demand_kg["rice"] == pytest.approx(shortfall(base).demand_kg["rice"] * 12 / 15)
 
 
 @pytest.mark.parametrize("toml, field, message", [
@@ -390,7 +391,7 @@ def test_derive_refuses_a_depot_closure():
 
 
 def test_cli_writes_the_comparison_and_reports_bad_input(small, tmp_path):
-    folder = export_scenario(dataclasses.replace(small, name="Nhỏ"), tmp_path / "small", include_demand_points=True)
+    folder = export_scenario(dataclasses.replace(small, name="Nhỏ"), tmp_path / "small", demand_points=drop_points(small))
     variants = tmp_path / "v.toml"
     variants.write_text('[[variant]]\nname = "GO đóng cửa"\nclose_depots = ["GO-NT"]\n', encoding="utf-8")
     out = tmp_path / "out"

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -22,6 +20,7 @@ import shapely
 
 from optimizer import datasets
 from optimizer.clock import DAY_S, format_hhmm
+from optimizer.demand import drop_points
 from optimizer.errors import InputError, Problem
 from optimizer.network.graph import Closure
 from optimizer.plan import PlanOptions
@@ -34,6 +33,7 @@ from optimizer.scenario.model import (
     VehicleType,
     Zone,
 )
+from optimizer.tables import fold_text
 
 #: Name of the unchanged base day in a comparison.
 BASE = "base"
@@ -54,13 +54,6 @@ class ChangeError(Exception):
 # --------------------------------------------------------------------------------------------------
 
 
-def fold(text: Any) -> str:
-    """Case- and diacritics-insensitive form of a name (``Ninh Hòa`` == ``ninh hoa``)."""
-    text = unicodedata.normalize("NFD", str(text)).replace("đ", "d").replace("Đ", "D")
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
-    return re.sub(r"\s+", " ", text).strip().casefold()
-
-
 _WARD_PREFIXES = ("phuong ", "xa ", "thi tran ", "tt ", "p. ", "x. ")
 
 
@@ -76,13 +69,13 @@ def _resolve_ward(value: Any, field_name: str) -> str:
     text = str(value).strip()
     if text in set(table["ward_id"]):
         return text
-    wanted = fold(text)
-    full = table[table["ward"].map(fold) == wanted]
+    wanted = fold_text(text)
+    full = table[table["ward"].map(fold_text) == wanted]
     if len(full) == 1:
         return str(full["ward_id"].iloc[0])
 
     def short(name: str) -> str:
-        folded = fold(name)
+        folded = fold_text(name)
         for prefix in _WARD_PREFIXES:
             if folded.startswith(prefix):
                 return folded[len(prefix):]
@@ -99,9 +92,9 @@ def _resolve_ward(value: Any, field_name: str) -> str:
 
 
 def _resolve_locality(value: Any, field_name: str) -> str:
-    wanted = fold(value)
+    wanted = fold_text(value)
     for code, vietnamese in datasets.LOCALITIES.items():
-        if wanted in (fold(code), fold(vietnamese)):
+        if wanted in (fold_text(code), fold_text(vietnamese)):
             return code
     raise ChangeError(f"unknown locality '{value}' (use Nha Trang, Ninh Hoa or Van Ninh)", field_name)
 
@@ -122,8 +115,7 @@ def check_type(scenario: Scenario, type_id: str, field_name: str) -> VehicleType
 
 def _replace(scenario: Scenario, **changes: Any) -> Scenario:
     """``dataclasses.replace`` that forgets the spreadsheet rows of a loaded folder (they no longer line up)."""
-    if any(f.name == "source_rows" for f in dataclasses.fields(scenario)):
-        changes.setdefault("source_rows", {})
+    changes.setdefault("source_rows", {})
     return dataclasses.replace(scenario, **changes)
 
 
@@ -140,7 +132,7 @@ def materialise(scenario: Scenario) -> Scenario:
     """
     if scenario.demand_points is not None:
         return scenario
-    return _replace(scenario, demand_points=tuple(scenario.drop_points()))
+    return _replace(scenario, demand_points=tuple(drop_points(scenario)))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -28,7 +28,8 @@ from optimizer.files import staged_folder
 from optimizer.outputs.webmap import render_map
 from optimizer.plan import Plan, PlanOptions
 from optimizer.scenario.model import GRADES, Scenario
-from optimizer.whatif.changes import BASE, CloseDepot, ScaleDemand, ScaleFleet, Variant, fold
+from optimizer.tables import fold_text
+from optimizer.whatif.changes import BASE, CloseDepot, ScaleDemand, ScaleFleet, Variant
 
 
 def _share(delivered: float, demand: float) -> float:
@@ -266,7 +267,7 @@ class Comparison:
 
 
 def _slug(name: str) -> str:
-    text = fold(name)
+    text = fold_text(name)
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60] or "variant"
 
 
