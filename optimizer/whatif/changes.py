@@ -42,7 +42,8 @@ RED_FORBIDDEN = ("motorbike",)
 
 
 class ChangeError(Exception):
-    """A change that does not fit the scenario; :meth:`Variant.apply` adds the file and the variant."""
+    """A change that does not fit the scenario, and the field at fault; :meth:`Variant.apply` turns it into a
+    :class:`~optimizer.errors.Problem` naming the file and the variant."""
 
     def __init__(self, message: str, field: str):
         super().__init__(message)
@@ -106,6 +107,7 @@ def _check_depot(scenario: Scenario, depot_id: str, field_name: str) -> None:
 
 
 def check_type(scenario: Scenario, type_id: str, field_name: str) -> VehicleType:
+    """The scenario's vehicle type ``type_id``; :class:`ChangeError` on ``field_name`` when there is none."""
     for vt in scenario.vehicle_types:
         if vt.id == type_id:
             return vt

@@ -108,7 +108,7 @@ def vehicle_figures(plan: Plan) -> pd.DataFrame:
 _CHART_ZONE_COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "orange": "#ef6c00", "red": "#c62828"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Comparison:
     """Plans of a base day and its variants, and the figures that compare them.
 

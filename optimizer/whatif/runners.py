@@ -43,8 +43,7 @@ def _plan_one(name: str, scenario: Scenario, options: PlanOptions) -> Plan:
     except OptimizerError as exc:
         raise InputError(f"variant '{name}': {exc}") from None
     except Exception as exc:  # a fault of the planner itself: keep its traceback, say which variant
-        if hasattr(exc, "add_note"):
-            exc.add_note(f"(while planning the what-if variant '{name}')")
+        exc.add_note(f"(while planning the what-if variant '{name}')")
         raise
 
 
@@ -125,7 +124,7 @@ def run_variants(
     dupes = sorted({n for n in names if names.count(n) > 1 or (include_base and n == BASE)})
     if dupes:
         raise InputError(f"variant names must be unique and not '{BASE}': {', '.join(dupes)}", field="name")
-    applied = check_variants(base, variants, options)
+    applied = check_variants(base, variants, options=options)
     jobs = ([(BASE, base, options)] if include_base else []) + [
         (v.name, scenario, opts) for v, (scenario, opts) in zip(variants, applied)]
     all_variants = ([Variant(BASE, description=base.description or "")] if include_base else []) + list(variants)

@@ -522,7 +522,7 @@ def load_variants(path: str | Path, *, base: Scenario | None = None) -> list[Var
 # --------------------------------------------------------------------------------------------------
 
 
-def check_variants(base: Scenario, variants: Sequence[Variant], options: PlanOptions | None = None
+def check_variants(base: Scenario, variants: Sequence[Variant], *, options: PlanOptions | None = None
                    ) -> list[tuple[Scenario, PlanOptions]]:
     """Apply every variant to ``base`` and check its road closures against the networks; every problem of every
     variant is reported together. Returns the applied ``(scenario, options)`` pairs."""
