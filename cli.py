@@ -17,9 +17,9 @@ import pandas as pd
 from tqdm import tqdm
 
 from optimizer.datasets import LOCALITIES
+from optimizer.demand import drop_points
 from optimizer.errors import OptimizerError, OutputError
 from optimizer.files import reserve_folder
-from optimizer.demand import drop_points
 from optimizer.network import Closure, closures_from_geojson, load_network, load_network_settings
 from optimizer.outputs.kpis import plan_kpis
 from optimizer.outputs.report import write_assignment_files, write_outputs, write_route_files
