@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from optimizer.errors import OptimizerError
+from optimizer.plan import DEFAULT_TIME_LIMIT_S
 
 #: Exit codes, documented in the README.
 EXIT_OK = 0
@@ -176,8 +177,9 @@ def validate(scenario_dir):
 
 
 def _plan_options(command):
-    command = click.option("--time-limit", "time_limit", type=click.FloatRange(min=1), default=60.0,
-                           show_default=True, help="Solver time in seconds (assignment + routing).")(command)
+    command = click.option("--time-limit", "time_limit", type=click.FloatRange(min=1), default=DEFAULT_TIME_LIMIT_S,
+                           show_default=True,
+                           help="Safety cap of the solve in seconds (assignment + routing).")(command)
     command = click.option("--seed", type=int, default=0, show_default=True,
                            help="Same scenario and seed give the same plan.")(command)
     command = click.option("--level", type=click.Choice(["point", "ward"]), default="ward", show_default=True,
