@@ -44,10 +44,12 @@ about 2**30 (sum far below 2**63), rounded *down* so its bound stays a valid bou
 demands are rounded up / stocks down (exact for whole kg), so its plans never exceed stock.
 
 The reported objective is recomputed from the returned arrays in the caller's units; the
-bound is the solver's. Determinism: with ``num_workers=1`` a solve that finishes within its
-time limit is repeatable for the same input and seed; a solve cut by the limit returns
-whatever the solver had at that moment, which depends on machine speed. HiGHS ignores
-``num_workers``; CP-SAT with more than one worker is not deterministic.
+bound is the solver's. Determinism: the MIP backends stop on a deterministic budget, the
+branch-and-bound ``node_limit``, and with ``num_workers=1`` a solve that ends by it (or by
+optimality) is repeatable for the same input and seed; the time limit is only a safety cap,
+and a solve it cuts returns whatever the solver had at that moment, which depends on machine
+speed (``cut_by_time_limit`` says so). HiGHS ignores ``num_workers``; CP-SAT has no node
+limit here and with more than one worker is not deterministic.
 """
 
 from __future__ import annotations
