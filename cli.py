@@ -24,7 +24,7 @@ from optimizer.network import Closure, closures_from_geojson, load_network, load
 from optimizer.outputs.kpis import plan_kpis
 from optimizer.outputs.report import write_assignment_files, write_outputs, write_route_files
 from optimizer.outputs.webmap import render_map
-from optimizer.plan import STAGES, PlanOptions, plan_assignment, run_plan, validate_scenario
+from optimizer.plan import DEFAULT_TIME_LIMIT_S, STAGES, PlanOptions, plan_assignment, run_plan, validate_scenario
 from optimizer.scenario import default_scenario, export_scenario, load_scenario
 from optimizer.whatif import load_variants, run_variants
 
@@ -198,8 +198,9 @@ def validate(scenario_dir):
 
 
 def _plan_options(command):
-    command = click.option("--time-limit", "time_limit", type=click.FloatRange(min=1), default=60.0,
-                           show_default=True, help="Solver time in seconds (assignment + routing).")(command)
+    command = click.option("--time-limit", "time_limit", type=click.FloatRange(min=1), default=DEFAULT_TIME_LIMIT_S,
+                           show_default=True,
+                           help="Safety cap of the solve in seconds (assignment + routing).")(command)
     command = click.option("--seed", type=int, default=0, show_default=True,
                            help="Same scenario and seed give the same plan.")(command)
     command = click.option("--level", type=click.Choice(["point", "ward"]), default="ward", show_default=True,
@@ -255,8 +256,9 @@ def _print_summary(plan) -> None:
                                                         for r, kg in k.unserved_kg_by_reason.items()))
     a, r = k.assignment, k.routing
     click.echo(f"  depot assignment: {a['status']}, gap {a['gap']:.2%}, {a['solve_time_s']:.1f} s ({a['backend']})")
-    cut = " — cut short by the time limit: best plan so far" if r["stopped_by"] == "time limit" else ""
-    click.echo(f"  routing: {r['status']}, {r['solve_time_s']:.1f} s, stopped by {r['stopped_by']}{cut}")
+    click.echo(f"  routing: {r['status']}, {r['solve_time_s']:.1f} s, stopped by {r['stopped_by']}")
+    if plan.cut_by_time_limit:
+        click.echo("  cut by the time limit: this plan may differ on another run (raise --time-limit)")
     if k.stock_transfers_kg:
         click.echo("  pooled depots: move stock to " + ", ".join(
             f"{depot} +{kg / 1000:,.1f} t" for depot, kg in k.stock_transfers_kg.items()) + " before loading")
@@ -358,7 +360,7 @@ def _format_comparison(table: pd.DataFrame) -> str:
               help="TOML file of [[variant]] tables (repeatable).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/whatif"),
               show_default=True, help="Output folder." + _out_help)
-@click.option("--time-limit", "time_limit", type=click.FloatRange(min=1), default=60.0, show_default=True,
+@click.option("--time-limit", "time_limit", type=click.FloatRange(min=1), default=DEFAULT_TIME_LIMIT_S, show_default=True,
               help="Solver time of each plan in seconds (assignment + routing).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed for every plan.")
 @click.option("--workers", type=click.IntRange(min=1), help="Local processes (default: one per core).")

@@ -7,6 +7,7 @@ from; renderers and reports read it and never solve.
 from __future__ import annotations
 
 import math
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -80,6 +81,9 @@ class Plan:
         Totals: km, hours, vehicles used, trips, kg demanded/delivered, served share, solve figures.
     settings
         Everything that produced the plan (scenario source, seed, time limit, options), for ``plan.json``.
+    cut_by_time_limit
+        Whether the time limit cut the depot assignment or any routing search short: the plan may then
+        differ on another run (also in ``kpis``).
     """
 
     title: str
@@ -94,11 +98,16 @@ class Plan:
     network_edges: gpd.GeoDataFrame
     kpis: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
+    cut_by_time_limit: bool = False
 
 
 # --------------------------------------------------------------------------------------------------
 # The pipeline
 # --------------------------------------------------------------------------------------------------
+
+#: The product's one default time limit (seconds) of the whole solve, assignment and routing together. It is
+#: a safety cap: every search stops on a deterministic budget long before it on an ordinary machine.
+DEFAULT_TIME_LIMIT_S = 600.0
 
 #: Stages reported to a progress callback, in order.
 STAGES = ("validate", "network", "demand", "matrix", "assignment", "routing", "outputs")
@@ -111,7 +120,13 @@ class PlanOptions:
     Attributes
     ----------
     time_limit_s
-        Total solver time: about 15 % for the depot assignment (at most 20 s), the rest for routing.
+        Safety cap of the whole solve (assignment, then routing with whatever time is left). The searches
+        stop on deterministic budgets (``assignment_nodes``, ``effort``), so the same scenario, options and
+        seed give the same plan on a quiet or a busy machine; :attr:`Plan.cut_by_time_limit` says when the
+        cap fired instead.
+    effort
+        Scales the routing's search budgets (see :class:`optimizer.solve.routing.RoutingOptions`): 1 is the
+        tuned default, less plans faster.
     seed
         The same scenario and seed give the same plan.
     level
@@ -119,7 +134,7 @@ class PlanOptions:
         ``point`` (finer, but the day-sized model rarely finishes: see ``assignment_nodes``).
     assignment_nodes
         Deterministic budget of the assignment's branch and bound (nodes), so the same day gives the same
-        assignment; the time limit stays a safety cap.
+        assignment.
     max_depots, close_depots
         Assignment options (see :func:`optimizer.solve.assignment.assign_depots`).
     cross_depot
@@ -133,7 +148,8 @@ class PlanOptions:
         Even out route durations across vehicles.
     """
 
-    time_limit_s: float = 90.0
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S
+    effort: float = 1.0
     seed: int = 0
     level: Literal["point", "ward"] = "ward"
     assignment_nodes: int = 500
@@ -444,8 +460,8 @@ def run_plan(scenario, *, options: PlanOptions | None = None, progress=None) -> 
     depots = list(scenario.depots)
     n_depots = len(depots)
     step("assignment")
-    assignment_limit = min(20.0, max(2.0, 0.15 * options.time_limit_s))
-    assignment = _assign(scenario, day, options, assignment_limit)
+    started = time.monotonic()
+    assignment = _assign(scenario, day, options, options.time_limit_s)
 
     step("routing")
     depot_index = {d.id: i for i, d in enumerate(depots)}
@@ -480,9 +496,11 @@ def run_plan(scenario, *, options: PlanOptions | None = None, progress=None) -> 
         time_s={p: m.time_s for p, m in located.matrices.items()},
         dist_m={p: m.dist_m for p, m in located.matrices.items()},
     )
+    # One cap for the whole solve: the routing gets what the assignment left.
+    left_s = max(1e-3, options.time_limit_s - (time.monotonic() - started))
     result = routing.solve(problem, routing.RoutingOptions(
-        time_limit_s=max(1.0, options.time_limit_s - assignment_limit), seed=options.seed,
-        cross_depot=options.cross_depot, balance=options.balance,
+        time_limit_s=left_s, seed=options.seed, cross_depot=options.cross_depot, balance=options.balance,
+        effort=options.effort,
     ))
     return _tabulate(scenario, located, assignment, problem, result, networks, options)
 
@@ -597,6 +615,7 @@ def _tabulate(scenario, located: _Located, assignment, problem, result, networks
             share[str(value)] = round(float(group["delivered_kg"].sum() / wanted), 4) if wanted else 1.0
         return share
 
+    cut = assignment.cut_by_time_limit or result.cut_by_time_limit
     kpis = {
         "drop_points": len(points),
         "depots": len(depots),
@@ -620,9 +639,12 @@ def _tabulate(scenario, located: _Located, assignment, problem, result, networks
         },
         "assignment": {"level": assignment.level, "objective": assignment.objective, "best_bound":
                        assignment.best_bound, "gap": assignment.gap, "status": assignment.status,
-                       "solve_time_s": round(assignment.solve_time_s, 2), "backend": assignment.backend},
+                       "solve_time_s": round(assignment.solve_time_s, 2), "backend": assignment.backend,
+                       "cut_by_time_limit": assignment.cut_by_time_limit},
         "routing": {"status": result.status, "objective": result.objective, "solve_time_s":
-                    round(result.solve_time_s, 2), "strategy": result.strategy_used, "stopped_by": result.stopped_by},
+                    round(result.solve_time_s, 2), "strategy": result.strategy_used, "stopped_by": result.stopped_by,
+                    "cut_by_time_limit": result.cut_by_time_limit},
+        "cut_by_time_limit": cut,
     }
     settings = {
         "scenario": scenario.name,
@@ -634,5 +656,5 @@ def _tabulate(scenario, located: _Located, assignment, problem, result, networks
     return Plan(
         title=scenario.name, date=scenario.date.isoformat(), routes=routes, stops=stops, depots=depot_frame,
         unserved=unserved, wards=ward_frame, legs=legs, closed_roads=closed_roads, network_edges=base, kpis=kpis,
-        settings=settings,
+        settings=settings, cut_by_time_limit=cut,
     )

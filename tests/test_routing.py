@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import subprocess
+import sys
 from dataclasses import replace
 
 import numpy as np
@@ -377,21 +379,51 @@ def test_same_seed_same_plan():
     assert other.status in ("complete", "partial")
 
 
-def test_large_problem_improved_by_parts_is_feasible_and_reproducible():
+def large_problem(n: int = 170) -> RoutingProblem:
+    """Above the size where the search works part by part."""
     rng = np.random.default_rng(11)
-    n = 170  # above the size where the search works part by part
     points = [(10_000.0, 10_000.0)] + [tuple(p) for p in rng.uniform(0, 20_000, size=(n, 2))]
     stops = [Stop(f"s{i}", i, float(rng.integers(10, 120)), service_s=120, priority=int(rng.integers(0, 2)))
              for i in range(1, n + 1)]
     vehicles = [Vehicle(f"v{k}", 600, 0, shift_start_s=6 * HOUR, shift_end_s=19 * HOUR, max_trips=2)
                 for k in range(12)]
-    problem = problem_on(points, [Depot("D", 0, load_time_s=600)], stops, vehicles)
+    return problem_on(points, [Depot("D", 0, load_time_s=600)], stops, vehicles)
+
+
+def test_large_problem_improved_by_parts_is_feasible_and_reproducible():
+    problem = large_problem()
     options = RoutingOptions(time_limit_s=30, solution_limit=60)
     first, second = run(problem, options), run(problem, options)
     assert first.stopped_by == "solution limit"
     assert plan_rows(first) == plan_rows(second)
     assert first.status == "complete"
     assert any(t.trip == 2 for t in first.trips)
+
+
+def test_same_plan_when_both_cores_are_busy():
+    # The default budgets (scaled down) depend on the problem only, never on how fast the machine runs.
+    problem = large_problem(120)
+    options = RoutingOptions(effort=0.3, seed=2)
+    quiet = run(problem, options)
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        loaded = run(problem, options)
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
+    assert not quiet.cut_by_time_limit and not loaded.cut_by_time_limit
+    assert quiet.stopped_by == loaded.stopped_by == "solution limit"
+    assert plan_rows(quiet) == plan_rows(loaded)
+    assert quiet.objective == loaded.objective
+
+
+def test_a_tiny_time_limit_is_recorded_as_a_cut():
+    problem = random_problem(3)
+    result = run(problem, RoutingOptions(time_limit_s=1e-6))
+    assert result.cut_by_time_limit
+    assert result.stopped_by == "time limit"
+    assert not run(problem).cut_by_time_limit
 
 
 def test_fallback_strategy_is_recorded():
@@ -428,7 +460,7 @@ def test_fractional_matrices_are_rounded_safely():
 def test_nothing_to_deliver():
     result = run(problem_on(ring(1), [Depot("D", 0)], [Stop("s", 1, 0.0)], [Vehicle("v", 10, 0)]))
     assert result.trips == [] and result.unserved == [] and result.status == "complete"
-    assert result.stopped_by == "nothing to search"
+    assert result.stopped_by == "nothing to search" and not result.cut_by_time_limit
 
 
 def test_invalid_problem_lists_every_fault():

@@ -45,6 +45,9 @@ class Assignment:
         ``point_id``, ``ward_id``, ``ward``, ``total_kg``, ``reason``.
     objective, best_bound, gap, status, solve_time_s, backend
         The solver's figures (objective in kg·minutes plus penalties).
+    cut_by_time_limit
+        Whether the time limit ended the solve (rather than optimality or the node limit): the assignment may
+        then differ on another run.
     """
 
     level: str
@@ -57,6 +60,7 @@ class Assignment:
     status: str
     solve_time_s: float
     backend: str
+    cut_by_time_limit: bool
 
     def depot_of(self) -> dict[str, str]:
         """Point id → depot id, for assigned points."""
@@ -111,8 +115,8 @@ def assign_depots(
         more than its fleet can carry (the routing then serves each depot's points with its own vehicles);
         depots missing from the mapping have no fleet.
     time_limit_s, node_limit, seed
-        Solver limits: the node limit is a deterministic budget, so the same input and seed give the same
-        assignment whenever the solve ends before the time limit (``status`` and ``solve_time_s`` tell).
+        Solver limits: the node limit is the deterministic budget, so the same input and seed give the same
+        assignment whenever the solve ends before the time limit, a safety cap (``cut_by_time_limit`` tells).
 
     Raises
     ------
@@ -218,4 +222,5 @@ def assign_depots(
         status=result.status,
         solve_time_s=result.solve_time_s,
         backend=result.backend,
+        cut_by_time_limit=result.cut_by_time_limit,
     )

@@ -44,10 +44,12 @@ about 2**30 (sum far below 2**63), rounded *down* so its bound stays a valid bou
 demands are rounded up / stocks down (exact for whole kg), so its plans never exceed stock.
 
 The reported objective is recomputed from the returned arrays in the caller's units; the
-bound is the solver's. Determinism: with ``num_workers=1`` a solve that finishes within its
-time limit is repeatable for the same input and seed; a solve cut by the limit returns
-whatever the solver had at that moment, which depends on machine speed. HiGHS ignores
-``num_workers``; CP-SAT with more than one worker is not deterministic.
+bound is the solver's. Determinism: the MIP backends stop on a deterministic budget, the
+branch-and-bound ``node_limit``, and with ``num_workers=1`` a solve that ends by it (or by
+optimality) is repeatable for the same input and seed; the time limit is only a safety cap,
+and a solve it cuts returns whatever the solver had at that moment, which depends on machine
+speed (``cut_by_time_limit`` says so). HiGHS ignores ``num_workers``; CP-SAT has no node
+limit here and with more than one worker is not deterministic.
 """
 
 from __future__ import annotations
@@ -111,6 +113,9 @@ class FacilityLocationResult:
         ``(point index, reason)`` for every point left (wholly or partly) unserved, by index.
     backend
         Which solver produced the answer (``'cp-sat'``, ``'highs'``, ``'scip'``).
+    cut_by_time_limit
+        Whether the time limit (rather than optimality or the node limit) ended the solve: the answer may
+        then differ on another run.
     """
 
     depot_of_point: np.ndarray
@@ -123,6 +128,7 @@ class FacilityLocationResult:
     solve_time_s: float
     unassigned: list[tuple[int, str]] = field(default_factory=list)
     backend: str = ""
+    cut_by_time_limit: bool = False
 
 
 @dataclass
@@ -158,6 +164,7 @@ class _Raw:
     status: str
     bound: float  # in caller's units, without the constant of pre-unassigned points
     backend: str
+    cut: bool = False  # the time limit (not the node limit or optimality) ended the solve
 
 
 def _as_float_array(value: object, name: str, ndim: int) -> np.ndarray:
@@ -193,35 +200,10 @@ def _prepare(
     unassigned_penalty: np.ndarray | None,
     commodity_names: Sequence[str] | None,
 ) -> _Problem:
-    cost = _as_float_array(cost, "cost", 2)
+    cost, demand, capacity = _check_arrays(cost, demand, capacity)
     n_points, n_depots = cost.shape
-    demand = np.asarray(demand, dtype=float)
-    capacity = np.asarray(capacity, dtype=float)
-    if demand.ndim == 1 and capacity.ndim == 1:  # one commodity
-        demand, capacity = demand[:, None], capacity[:, None]
-    demand = _as_float_array(demand, "demand", 2)
-    capacity = _as_float_array(capacity, "capacity", 2)
-    if demand.shape[0] != n_points:
-        raise InputError(f"demand has {demand.shape[0]} rows but cost has {n_points} points")
-    if capacity.shape[0] != n_depots:
-        raise InputError(f"capacity has {capacity.shape[0]} rows but cost has {n_depots} depots")
-    if demand.shape[1] != capacity.shape[1]:
-        raise InputError(f"demand has {demand.shape[1]} commodities but capacity has {capacity.shape[1]}")
     n_comm = demand.shape[1]
-    if np.isnan(cost).any() or (cost < 0).any():
-        raise InputError("cost must be >= 0 (np.inf = unreachable), without NaN")
-    if not np.isfinite(demand).all() or (demand < 0).any():
-        raise InputError("demand must be finite and >= 0")
-    if np.isnan(capacity).any() or (capacity < 0).any():
-        raise InputError("capacity must be >= 0 (np.inf = unlimited)")
-    if fixed_cost is None:
-        fixed = np.zeros(n_depots)
-    else:
-        fixed = _as_float_array(fixed_cost, "fixed_cost", 1)
-        if fixed.shape != (n_depots,):
-            raise InputError(f"fixed_cost has shape {fixed.shape}, expected ({n_depots},)")
-        if not np.isfinite(fixed).all() or (fixed < 0).any():
-            raise InputError("fixed_cost must be finite and >= 0")
+    fixed = _check_fixed(fixed_cost, n_depots)
     if max_open is not None and (not isinstance(max_open, (int, np.integer)) or max_open < 0):
         raise InputError(f"max_open must be a non-negative integer, got {max_open!r}")
     forced = _indices(force_open, n_depots, "force_open")
@@ -237,15 +219,7 @@ def _prepare(
         if reach_mask.shape != cost.shape:
             raise InputError(f"reachable has shape {reach_mask.shape}, expected {cost.shape}")
     finite = np.isfinite(cost)
-    finite_max = np.where(finite, cost, 0.0).max(axis=1, initial=0.0)
-    if unassigned_penalty is None:
-        penalty = 10.0 * finite_max + 1.0
-    else:
-        penalty = _as_float_array(unassigned_penalty, "unassigned_penalty", 1)
-        if penalty.shape != (n_points,):
-            raise InputError(f"unassigned_penalty has shape {penalty.shape}, expected ({n_points},)")
-        if not np.isfinite(penalty).all() or (penalty < 0).any():
-            raise InputError("unassigned_penalty must be finite and >= 0")
+    penalty = _check_penalty(unassigned_penalty, cost, finite)
     if commodity_names is None:
         names = [f"commodity {c}" for c in range(n_comm)]
     else:
@@ -264,21 +238,103 @@ def _prepare(
             pre[int(i)] = "no depot within reach (every depot beyond the reach limit)"
         else:
             pre[int(i)] = "no depot within reach (no route)"
+    members = _members(groups, n_points, pre)
+    units = _units(members, cost, demand, capacity, penalty, usable, splittable, names, pre)
+    return _Problem(
+        cost=np.where(usable, cost, np.inf),
+        demand=demand,
+        capacity=capacity,
+        fixed=fixed,
+        penalty=penalty,
+        closed=closed,
+        forced=forced,
+        max_open=None if max_open is None else int(max_open),
+        need_y=bool((fixed > 0).any() or max_open is not None),
+        splittable=bool(splittable),
+        names=names,
+        pre_unassigned=pre,
+        **units,
+    )
 
-    # Units: one per point, or one per group (points of a group that can reach nothing are left out).
+
+def _check_arrays(cost: object, demand: object, capacity: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cost ``(P, D)``, demand ``(P, C)`` and capacity ``(D, C)`` as validated float arrays."""
+    cost = _as_float_array(cost, "cost", 2)
+    n_points, n_depots = cost.shape
+    demand = np.asarray(demand, dtype=float)
+    capacity = np.asarray(capacity, dtype=float)
+    if demand.ndim == 1 and capacity.ndim == 1:  # one commodity
+        demand, capacity = demand[:, None], capacity[:, None]
+    demand = _as_float_array(demand, "demand", 2)
+    capacity = _as_float_array(capacity, "capacity", 2)
+    if demand.shape[0] != n_points:
+        raise InputError(f"demand has {demand.shape[0]} rows but cost has {n_points} points")
+    if capacity.shape[0] != n_depots:
+        raise InputError(f"capacity has {capacity.shape[0]} rows but cost has {n_depots} depots")
+    if demand.shape[1] != capacity.shape[1]:
+        raise InputError(f"demand has {demand.shape[1]} commodities but capacity has {capacity.shape[1]}")
+    if np.isnan(cost).any() or (cost < 0).any():
+        raise InputError("cost must be >= 0 (np.inf = unreachable), without NaN")
+    if not np.isfinite(demand).all() or (demand < 0).any():
+        raise InputError("demand must be finite and >= 0")
+    if np.isnan(capacity).any() or (capacity < 0).any():
+        raise InputError("capacity must be >= 0 (np.inf = unlimited)")
+    return cost, demand, capacity
+
+
+def _check_fixed(fixed_cost: np.ndarray | None, n_depots: int) -> np.ndarray:
+    """Fixed opening cost per depot (zeros when not given)."""
+    if fixed_cost is None:
+        return np.zeros(n_depots)
+    fixed = _as_float_array(fixed_cost, "fixed_cost", 1)
+    if fixed.shape != (n_depots,):
+        raise InputError(f"fixed_cost has shape {fixed.shape}, expected ({n_depots},)")
+    if not np.isfinite(fixed).all() or (fixed < 0).any():
+        raise InputError("fixed_cost must be finite and >= 0")
+    return fixed
+
+
+def _check_penalty(unassigned_penalty: np.ndarray | None, cost: np.ndarray, finite: np.ndarray) -> np.ndarray:
+    """Penalty per point for leaving it unserved (default: ten times its dearest finite cost, plus one)."""
+    n_points = cost.shape[0]
+    if unassigned_penalty is None:
+        return 10.0 * np.where(finite, cost, 0.0).max(axis=1, initial=0.0) + 1.0
+    penalty = _as_float_array(unassigned_penalty, "unassigned_penalty", 1)
+    if penalty.shape != (n_points,):
+        raise InputError(f"unassigned_penalty has shape {penalty.shape}, expected ({n_points},)")
+    if not np.isfinite(penalty).all() or (penalty < 0).any():
+        raise InputError("unassigned_penalty must be finite and >= 0")
+    return penalty
+
+
+def _members(groups: np.ndarray | None, n_points: int, pre: dict[int, str]) -> list[np.ndarray]:
+    """Point indices of every unit: one per point, or one per group (points that reach nothing left out)."""
     if groups is None:
-        members = [np.array([i]) for i in range(n_points) if i not in pre]
-    else:
-        g = np.asarray(groups)
-        if g.shape != (n_points,):
-            raise InputError(f"groups has shape {g.shape}, expected ({n_points},)")
-        keep = np.array([i not in pre for i in range(n_points)], dtype=bool)
-        _, inverse = np.unique(g, return_inverse=True)
-        order = np.argsort(inverse, kind="stable")
-        bounds = np.flatnonzero(np.diff(inverse[order])) + 1
-        members = [m[keep[m]] for m in np.split(order, bounds)]
-        members = [m for m in members if m.size]
+        return [np.array([i]) for i in range(n_points) if i not in pre]
+    g = np.asarray(groups)
+    if g.shape != (n_points,):
+        raise InputError(f"groups has shape {g.shape}, expected ({n_points},)")
+    keep = np.array([i not in pre for i in range(n_points)], dtype=bool)
+    _, inverse = np.unique(g, return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.flatnonzero(np.diff(inverse[order])) + 1
+    members = [m[keep[m]] for m in np.split(order, bounds)]
+    return [m for m in members if m.size]
 
+
+def _units(
+    members: list[np.ndarray],
+    cost: np.ndarray,
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    penalty: np.ndarray,
+    usable: np.ndarray,
+    splittable: bool,
+    names: list[str],
+    pre: dict[int, str],
+) -> dict:
+    """The units the model decides on, with their demand, cost, penalty and depots; the others go to ``pre``."""
+    n_depots, n_comm = capacity.shape
     unit_demand = np.array([demand[m].sum(axis=0) for m in members]).reshape(len(members), n_comm)
     unit_penalty = np.array([penalty[m].sum() for m in members], dtype=float)
     arcs: list[np.ndarray] = []  # depots the model may use (single-source: where the unit fits)
@@ -306,28 +362,14 @@ def _prepare(
         arcs.append(fits)
         reach.append(depots)
         rows.append(row)
-    members = [members[u] for u in kept]
-    need_y = bool((fixed > 0).any() or max_open is not None)
-    return _Problem(
-        cost=np.where(usable, cost, np.inf),
-        demand=demand,
-        capacity=capacity,
-        fixed=fixed,
-        penalty=penalty,
-        closed=closed,
-        forced=forced,
-        max_open=None if max_open is None else int(max_open),
-        need_y=need_y,
-        splittable=bool(splittable),
-        names=names,
-        members=members,
-        unit_demand=unit_demand[kept].reshape(len(kept), n_comm),
-        unit_cost=np.array(rows).reshape(len(kept), n_depots),
-        unit_penalty=unit_penalty[kept],
-        arcs=arcs,
-        reach=reach,
-        pre_unassigned=pre,
-    )
+    return {
+        "members": [members[u] for u in kept],
+        "unit_demand": unit_demand[kept].reshape(len(kept), n_comm),
+        "unit_cost": np.array(rows).reshape(len(kept), n_depots),
+        "unit_penalty": unit_penalty[kept],
+        "arcs": arcs,
+        "reach": reach,
+    }
 
 
 def _stock_reason(need: np.ndarray, stock: np.ndarray, short: np.ndarray, names: list[str], *, whole: bool) -> str:
@@ -396,39 +438,12 @@ def _solve_cpsat(p: _Problem, time_limit_s: float, seed: int, num_workers: int) 
             obj_coefs.append(icost(p.unit_cost[u, j]))
         obj_vars.append(d)
         obj_coefs.append(icost(p.unit_penalty[u]))
-    y: dict[int, cp_model.IntVar] = {}
-    if p.need_y:
-        for j in range(n_depots):
-            if p.closed[j]:
-                continue
-            y[j] = model.new_bool_var(f"open{j}")
-            if p.forced[j]:
-                model.add(y[j] == 1)
-            if p.fixed[j] > 0:
-                obj_vars.append(y[j])
-                obj_coefs.append(icost(p.fixed[j]))
-        for row in x:
-            for j, v in row.items():
-                model.add_implication(v, y[j])
-        if p.max_open is not None:
-            model.add(sum(y.values()) <= p.max_open)
-    for c in range(p.demand.shape[1]):
-        finite_cap = p.capacity[np.isfinite(p.capacity[:, c]), c]
-        top_kg = max(float(p.unit_demand[:, c].sum()), float(finite_cap.max(initial=0.0)))
-        kscale = _pow2_scale(_KG_RESOLUTION, top_kg)  # exact for values that are whole in it
-        for j in range(n_depots):
-            if not np.isfinite(p.capacity[j, c]):
-                continue
-            terms = [(int(math.ceil(p.unit_demand[u, c] * kscale)), row[j]) for u, row in enumerate(x) if j in row]
-            terms = [(w, v) for w, v in terms if w > 0]
-            cap = int(math.floor(p.capacity[j, c] * kscale))
-            if sum(w for w, _ in terms) <= cap:
-                continue
-            expr = cp_model.LinearExpr.weighted_sum([v for _, v in terms], [w for w, _ in terms])
-            if j in y:
-                model.add(expr <= cap * y[j])
-            else:
-                model.add(expr <= cap)
+    y = _cpsat_openings(model, p, x)
+    for j, v in y.items():
+        if p.fixed[j] > 0:
+            obj_vars.append(v)
+            obj_coefs.append(icost(p.fixed[j]))
+    _cpsat_stock(model, p, x, y)
     model.minimize(cp_model.LinearExpr.weighted_sum(obj_vars, obj_coefs))
 
     # No greedy hint: with one worker CP-SAT 9.15 spent the whole limit in its hint search
@@ -454,16 +469,59 @@ def _solve_cpsat(p: _Problem, time_limit_s: float, seed: int, num_workers: int) 
             status="OPTIMAL" if status == cp_model.OPTIMAL else "FEASIBLE",
             bound=solver.best_objective_bound / scale,
             backend="cp-sat",
+            cut=status != cp_model.OPTIMAL and solver.wall_time >= 0.99 * time_limit_s,
         )
-    return _greedy_raw(p, *_greedy(p), "cp-sat")
+    return _greedy_raw(p, *_greedy(p), "cp-sat", cut=solver.wall_time >= 0.99 * time_limit_s)
 
 
-def _greedy_raw(p: _Problem, assign: np.ndarray, opened: np.ndarray, backend: str) -> _Raw:
+def _cpsat_openings(
+    model: cp_model.CpModel, p: _Problem, x: list[dict[int, cp_model.IntVar]]
+) -> dict[int, cp_model.IntVar]:
+    """Opening variables of the depots that may open (none when the model needs none), linked to ``x``."""
+    y: dict[int, cp_model.IntVar] = {}
+    if not p.need_y:
+        return y
+    for j in range(p.capacity.shape[0]):
+        if p.closed[j]:
+            continue
+        y[j] = model.new_bool_var(f"open{j}")
+        if p.forced[j]:
+            model.add(y[j] == 1)
+    for row in x:
+        for j, v in row.items():
+            model.add_implication(v, y[j])
+    if p.max_open is not None:
+        model.add(sum(y.values()) <= p.max_open)
+    return y
+
+
+def _cpsat_stock(
+    model: cp_model.CpModel, p: _Problem, x: list[dict[int, cp_model.IntVar]], y: dict[int, cp_model.IntVar]
+) -> None:
+    """Stock of every commodity at every depot, in integer units (demand rounded up, stock down)."""
+    for c in range(p.demand.shape[1]):
+        finite_cap = p.capacity[np.isfinite(p.capacity[:, c]), c]
+        top_kg = max(float(p.unit_demand[:, c].sum()), float(finite_cap.max(initial=0.0)))
+        kscale = _pow2_scale(_KG_RESOLUTION, top_kg)  # exact for values that are whole in it
+        for j in range(p.capacity.shape[0]):
+            if not np.isfinite(p.capacity[j, c]):
+                continue
+            terms = [(int(math.ceil(p.unit_demand[u, c] * kscale)), row[j]) for u, row in enumerate(x) if j in row]
+            terms = [(w, v) for w, v in terms if w > 0]
+            cap = int(math.floor(p.capacity[j, c] * kscale))
+            if sum(w for w, _ in terms) <= cap:
+                continue
+            expr = cp_model.LinearExpr.weighted_sum([v for _, v in terms], [w for w, _ in terms])
+            model.add(expr <= cap * y[j] if j in y else expr <= cap)
+
+
+def _greedy_raw(p: _Problem, assign: np.ndarray, opened: np.ndarray, backend: str, *, cut: bool) -> _Raw:
     share = np.zeros((len(p.members), p.capacity.shape[0]))
     for u, j in enumerate(assign):
         if j >= 0:
             share[u, j] = 1.0
-    return _Raw(share=share, open=opened if p.need_y else None, status="NOT_SOLVED", bound=-math.inf, backend=backend)
+    return _Raw(share=share, open=opened if p.need_y else None, status="NOT_SOLVED", bound=-math.inf, backend=backend,
+                cut=cut)
 
 
 _MIP_SOLVERS = {"highs": mathopt.SolverType.HIGHS, "scip": mathopt.SolverType.GSCIP}
@@ -487,32 +545,11 @@ def _solve_mip(
         for j, v in row.items():
             obj_terms[v] = float(p.unit_cost[u, j])
         obj_terms[d] = float(p.unit_penalty[u])
-    y: dict[int, mathopt.Variable] = {}
-    if p.need_y:
-        for j in range(n_depots):
-            if p.closed[j]:
-                continue
-            y[j] = model.add_binary_variable()
-            if p.forced[j]:
-                y[j].lower_bound = 1.0
-            if p.fixed[j] > 0:
-                obj_terms[y[j]] = float(p.fixed[j])
-        for row in x:
-            for j, v in row.items():
-                model.add_linear_constraint(v <= y[j])
-        if p.max_open is not None:
-            model.add_linear_constraint(mathopt.fast_sum(y.values()) <= p.max_open)
-    for c in range(p.demand.shape[1]):
-        for j in range(n_depots):
-            if not np.isfinite(p.capacity[j, c]):
-                continue
-            terms = [(float(p.unit_demand[u, c]), row[j]) for u, row in enumerate(x) if j in row]
-            terms = [(w, v) for w, v in terms if w > 0]
-            if sum(w for w, _ in terms) <= p.capacity[j, c]:
-                continue
-            expr = mathopt.fast_sum(w * v for w, v in terms)
-            cap = float(p.capacity[j, c])
-            model.add_linear_constraint(expr - cap * y[j] <= 0.0 if j in y else expr <= cap)
+    y = _mip_openings(model, p, x)
+    for j, v in y.items():
+        if p.fixed[j] > 0:
+            obj_terms[v] = float(p.fixed[j])
+    _mip_stock(model, p, x, y)
     model.minimize(0.0)
     for v, coef in obj_terms.items():
         model.objective.set_linear_coefficient(v, coef)
@@ -526,18 +563,13 @@ def _solve_mip(
         node_limit=node_limit,
         heuristics=mathopt.Emphasis.HIGH if engine == "scip" and integral else None,
     )
-    model_params = None
-    if integral:  # greedy start
-        assign, opened = _greedy(p)
-        hint = {v: float(assign[u] == j) for u, row in enumerate(x) for j, v in row.items()}
-        hint.update({d: float(assign[u] < 0) for u, d in enumerate(drop)})
-        hint.update({v: float(opened[j]) for j, v in y.items()})
-        model_params = mathopt.ModelSolveParameters(solution_hints=[mathopt.SolutionHint(variable_values=hint)])
+    model_params = _mip_hint(p, x, drop, y) if integral else None
     result = mathopt.solve(model, _MIP_SOLVERS[engine], params=params, model_params=model_params)
     reason = result.termination.reason
+    cut = reason != mathopt.TerminationReason.OPTIMAL and result.termination.limit == mathopt.Limit.TIME
     share = np.zeros((len(p.members), n_depots))
     if not result.has_primal_feasible_solution():
-        return _greedy_raw(p, *_greedy(p), engine)
+        return _greedy_raw(p, *_greedy(p), engine, cut=cut)
     values = result.variable_values()
     for u, row in enumerate(x):
         for j, v in row.items():
@@ -551,7 +583,57 @@ def _solve_mip(
         status="OPTIMAL" if reason == mathopt.TerminationReason.OPTIMAL else "FEASIBLE",
         bound=float(result.termination.objective_bounds.dual_bound),
         backend=engine,
+        cut=cut,
     )
+
+
+def _mip_openings(
+    model: mathopt.Model, p: _Problem, x: list[dict[int, mathopt.Variable]]
+) -> dict[int, mathopt.Variable]:
+    """Opening variables of the depots that may open (none when the model needs none), linked to ``x``."""
+    y: dict[int, mathopt.Variable] = {}
+    if not p.need_y:
+        return y
+    for j in range(p.capacity.shape[0]):
+        if p.closed[j]:
+            continue
+        y[j] = model.add_binary_variable()
+        if p.forced[j]:
+            y[j].lower_bound = 1.0
+    for row in x:
+        for j, v in row.items():
+            model.add_linear_constraint(v <= y[j])
+    if p.max_open is not None:
+        model.add_linear_constraint(mathopt.fast_sum(y.values()) <= p.max_open)
+    return y
+
+
+def _mip_stock(
+    model: mathopt.Model, p: _Problem, x: list[dict[int, mathopt.Variable]], y: dict[int, mathopt.Variable]
+) -> None:
+    """Stock of every commodity at every depot (only where the units that may use it could exceed it)."""
+    for c in range(p.demand.shape[1]):
+        for j in range(p.capacity.shape[0]):
+            if not np.isfinite(p.capacity[j, c]):
+                continue
+            terms = [(float(p.unit_demand[u, c]), row[j]) for u, row in enumerate(x) if j in row]
+            terms = [(w, v) for w, v in terms if w > 0]
+            if sum(w for w, _ in terms) <= p.capacity[j, c]:
+                continue
+            expr = mathopt.fast_sum(w * v for w, v in terms)
+            cap = float(p.capacity[j, c])
+            model.add_linear_constraint(expr - cap * y[j] <= 0.0 if j in y else expr <= cap)
+
+
+def _mip_hint(
+    p: _Problem, x: list[dict[int, mathopt.Variable]], drop: list[mathopt.Variable], y: dict[int, mathopt.Variable]
+) -> mathopt.ModelSolveParameters:
+    """The greedy start as a solution hint."""
+    assign, opened = _greedy(p)
+    hint = {v: float(assign[u] == j) for u, row in enumerate(x) for j, v in row.items()}
+    hint.update({d: float(assign[u] < 0) for u, d in enumerate(drop)})
+    hint.update({v: float(opened[j]) for j, v in y.items()})
+    return mathopt.ModelSolveParameters(solution_hints=[mathopt.SolutionHint(variable_values=hint)])
 
 
 def _clean(p: _Problem, raw: _Raw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -674,10 +756,11 @@ def solve_facility_location(
     commodity_names
         Names used in the reasons of ``unassigned`` (default ``'commodity 0'``, ...).
     time_limit_s
-        Wall-clock limit of the solver (model building, ~1 s for 2,000 points, comes on top).
+        Wall-clock safety cap of the solver (model building, ~1 s for 2,000 points, comes on top); when it
+        ends the solve, ``cut_by_time_limit`` says so.
     node_limit
-        Branch-and-bound nodes the MIP backends may explore: a deterministic budget, so that a solve it
-        ends is reproducible (one that the time limit ends is not).
+        Branch-and-bound nodes the MIP backends may explore: the deterministic budget, so that a solve it
+        ends is reproducible (one that the time limit ends is not). CP-SAT has only the time limit.
     seed
         Solver random seed.
     num_workers
@@ -754,6 +837,7 @@ def solve_facility_location(
         solve_time_s=time.perf_counter() - start,
         unassigned=sorted(unassigned.items()),
         backend=raw.backend,
+        cut_by_time_limit=raw.cut,
     )
 
 

@@ -177,7 +177,8 @@ class RoutingOptions:
     Parameters
     ----------
     time_limit_s
-        Wall-clock cap of the whole solve (split over the depots' sub-problems).
+        Wall-clock safety cap of the whole solve. Searches stop on their deterministic budgets long before it
+        on any ordinary machine; if it ends one, :attr:`RoutingResult.cut_by_time_limit` says so.
     seed
         0 for the canonical plan; another value permutes stops and vehicles to get a different plan.
     cross_depot
@@ -193,21 +194,25 @@ class RoutingOptions:
         ``'ruin_recreate'`` (iterated local search with string removals), ``'guided_local_search'``, or
         ``'auto'``: guided local search for sub-problems whose stops have time windows or when balancing,
         else ruin and recreate.
+    effort
+        Scales every default search budget (solutions per chunk, rounds of parts): 1 is the tuned default,
+        less is faster, more searches longer. The budgets depend only on the problem's size and the options,
+        so the same problem, options and seed give the same plan on any machine.
     solution_limit
-        Deterministic search budget (solutions the local search may visit) per sub-problem, split over the
-        rounds when a large one is improved part by part; ``None`` derives it from the sub-problem's size
-        and share of the time limit; ``0`` means none, so only the time limit stops the search (for
-        benchmarks; not reproducible).
+        Explicit search budget (solutions the local search may visit) per sub-problem, split over the
+        rounds when a large one is improved part by part; ``None`` derives it from the size and ``effort``;
+        ``0`` means none, so only the time limit stops the search (for benchmarks; not reproducible).
     log_search
         Let OR-Tools log its search to stderr.
     """
 
-    time_limit_s: float = 30.0
+    time_limit_s: float = 600.0
     seed: int = 0
     cross_depot: bool = False
     balance: bool = False
     first_solution: str | None = None
     metaheuristic: str = "auto"
+    effort: float = 1.0
     solution_limit: int | None = None
     log_search: bool = False
 
@@ -300,8 +305,11 @@ class RoutingResult:
         First-solution strategy and metaheuristic that produced the plan, such as ``'PARALLEL_SAVINGS +
         ruin_recreate'`` (one per sub-problem, comma-separated if they differ).
     stopped_by
-        ``'solution limit'`` (reproducible), ``'time limit'`` (the cap cut a search short: not reproducible)
-        or ``'nothing to search'``.
+        ``'solution limit'`` (every search ended by its deterministic budget: reproducible), ``'time limit'``
+        (the safety cap cut a search short) or ``'nothing to search'``.
+    cut_by_time_limit
+        Whether the time limit ended any search (construction, improvement or part): the plan may then
+        differ on another run.
     stats
         Totals.
     """
@@ -313,6 +321,7 @@ class RoutingResult:
     solve_time_s: float
     strategy_used: str
     stopped_by: str
+    cut_by_time_limit: bool
     stats: RoutingStats
 
 
@@ -380,6 +389,7 @@ def faults(problem: RoutingProblem, options: RoutingOptions) -> list[Problem]:
         need(min(v.cost_per_km, v.cost_per_hour, v.fixed_cost) >= 0, "negative cost", f"vehicles[{i}].cost_per_km")
         need(v.max_trips >= 1, "max_trips must be at least 1", f"vehicles[{i}].max_trips")
     need(options.time_limit_s > 0, "time limit must be positive", "options.time_limit_s")
+    need(options.effort > 0, "effort must be positive", "options.effort")
     need(options.solution_limit is None or options.solution_limit >= 0, "negative limit", "options.solution_limit")
     return found
 
@@ -395,7 +405,7 @@ def _matrix_faults(problem: RoutingProblem, need: Callable[[bool, str, str], Non
                 continue
             matrix = np.asarray(matrix, dtype=float)
             need(matrix.ndim == 2 and matrix.shape[0] == matrix.shape[1], "matrix is not square", f"{name}[{profile}]")
-            need(not np.isnan(matrix).any() and (matrix >= 0).all(), "negative or NaN entries", f"{name}[{profile}]")
+            need(bool(not np.isnan(matrix).any() and (matrix >= 0).all()), "negative or NaN entries", f"{name}[{profile}]")
             size = matrix.shape[0] if size is None else min(size, matrix.shape[0])
         if profile in problem.time_s and profile in problem.dist_m:
             same = bool(np.array_equal(np.isinf(problem.time_s[profile]), np.isinf(problem.dist_m[profile])))

@@ -3,8 +3,7 @@
 Modelling
 ---------
 Several depots
-    Each sub-problem is solved as its own model, one after another, each getting a share of the time limit
-    proportional to its size.
+    Each sub-problem is solved as its own model, one after another.
 Several trips per vehicle
     A vehicle with ``max_trips = k`` gets ``k - 1`` optional *reload* nodes at its home depot, usable by that
     vehicle only. The load dimension counts kilograms delivered since the last loading; a reload node has a
@@ -29,14 +28,20 @@ Search
     part solved as a model of its own from the current routes, because both searches slow down with the
     model's size.
 Determinism
-    A search stopped by the wall clock is not reproducible, so each search also stops after a number of
-    solutions (``RoutingOptions.solution_limit``), by default derived from the sub-problem's size and its
-    fixed share of the time limit so that one core normally reaches it in about half that time; the time
-    limit is only a safety cap, and :attr:`RoutingResult.stopped_by` says which limit ended the search (a
-    slow machine may hit the cap, and then the plan may differ between runs). OR-Tools routing has no
-    random seed: ``seed=0`` keeps the given order of stops and vehicles (the canonical plan) and any other
-    seed permutes both before building the model, which steers the construction heuristics and the local
-    search to a different, equally valid plan.
+    A search stopped by the wall clock is not reproducible, so every search stops on a deterministic budget
+    fixed before it starts from the sizes and the options, never from the clock: a construction at its first
+    solution (the next construction runs only when one finds nothing or drops every stop), an improvement
+    after ``solutions_per_chunk`` solutions per chunk of its model (times ``RoutingOptions.effort``, or
+    ``RoutingOptions.solution_limit``), large sub-problems after ``passes * chunks / part_nodes`` rounds of
+    parts, and every search also after a stall guard of branches and failures. The time limit is only a
+    safety cap, passed to OR-Tools together with the budget (the large-neighbourhood sub-searches, which
+    OR-Tools cuts after 100 ms by default, also get the cap); when it ends a search the result says so
+    (:attr:`RoutingResult.cut_by_time_limit`), and then the plan may differ between runs. (The annealing
+    temperature of iterated local search follows the larger of the solutions' and the clock's progress
+    towards their limits; with the cap far above a search's running time, the solutions' progress leads.)
+    OR-Tools routing has no random seed: ``seed=0`` keeps the given order of stops and vehicles (the
+    canonical plan) and any other seed permutes both before building the model, which steers the
+    construction heuristics and the local search to a different, equally valid plan.
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ import itertools
 import math
 import time
 from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_ils_pb2
@@ -54,6 +61,10 @@ from optimizer.errors import Problem
 from optimizer.solve.routing.model import Chunk, Route, RoutingOptions, RoutingProblem, Vehicle, capacity_grams
 
 _FirstSolution = routing_enums_pb2.FirstSolutionStrategy.Value
+_FAIL_TIMEOUT = routing_enums_pb2.RoutingSearchStatus.ROUTING_FAIL_TIMEOUT
+#: "No limit" for the stall guard's time and solution counts (the search parameters carry both).
+_NO_TIME_MS = 10**12
+_NO_LIMIT = 2**62
 #: Construction heuristics tried in order until one yields a plan (PATH_CHEAPEST_ARC can find nothing on
 #: tightly windowed instances such as Solomon R101; ALL_UNPERFORMED always succeeds and leaves the rest to
 #: the local search).
@@ -64,35 +75,33 @@ _FALLBACK_STRATEGIES = (
 
 @dataclass(frozen=True)
 class _SearchTuning:
-    """How one metaheuristic is sized, measured on one core.
+    """How one metaheuristic's deterministic budget is sized.
 
-    ``rate`` and ``rate_power`` give the solutions it accepts per second on a model of ``n`` nodes
-    (``rate / n ** rate_power``), from which the deterministic budgets follow; each reload node counts as
-    ``reload_weight`` nodes. Sub-problems with more than ``parts_above`` chunks are improved part by part,
-    each part having about ``part_nodes`` stops and a budget of about ``part_seconds`` of search.
+    A search on a whole sub-problem may visit ``solutions_per_chunk`` solutions per chunk (times
+    :attr:`RoutingOptions.effort`). Sub-problems with more than ``parts_above`` chunks are improved part by
+    part instead, each part having about ``part_nodes`` stops and its own budget by the same rule; the rounds
+    go ``passes`` times round the sub-problem (``passes * chunks / part_nodes`` rounds, times the effort).
     """
 
-    rate: float
-    rate_power: int
-    reload_weight: int
+    solutions_per_chunk: float
     parts_above: int
     part_nodes: int
-    part_seconds: float
+    passes: float
 
 
-#: Guided local search: measured from 37 to 1,000 nodes. Iterated local search (one solution per ruin and
-#: recreate): about 670 per second on 100 nodes and 150 on 400; a reload node, optional and mostly unused,
-#: is tried again at every reinsertion and costs about three stops (measured on the default day's
-#: multi-trip depots). Part sizes tuned on the X instances (parts of 50, 80, 100, 120 and 200 stops, 0.7 to
-#: 3 s each: 80 stops and 1 s gave the lowest mean gap).
+#: Part sizes tuned on the X instances (parts of 50, 80, 100, 120 and 200 stops: 80 gave the lowest mean gap
+#: for ruin and recreate, 50 for guided local search). Solutions per chunk and passes sized on the default
+#: day (1,171 chunks in ten depots: about 20 s of routing on a quiet core, 55 s with both cores busy, a plan
+#: no worse than the earlier clock-driven search's).
 _TUNING = {
-    "guided_local_search": _SearchTuning(
-        rate=3e5, rate_power=2, reload_weight=1, parts_above=80, part_nodes=50, part_seconds=1.0
-    ),
-    "ruin_recreate": _SearchTuning(
-        rate=7e4, rate_power=1, reload_weight=3, parts_above=100, part_nodes=80, part_seconds=1.0
-    ),
+    "guided_local_search": _SearchTuning(solutions_per_chunk=3.0, parts_above=80, part_nodes=50, passes=1.25),
+    "ruin_recreate": _SearchTuning(solutions_per_chunk=3.0, parts_above=100, part_nodes=80, passes=1.25),
 }
+#: Least budget of any search, so that tiny sub-problems still converge.
+_MIN_SOLUTIONS = 100
+#: Stall guard: a search also stops after this many branches or failures per solution of its budget (guided
+#: local search never stops by itself when no move is feasible; a normal search needs fewer than ten).
+_WORK_PER_SOLUTION = 1000
 METAHEURISTICS = ("auto", *_TUNING)
 #: Penalty weight of guided local search relative to the mean arc cost (OR-Tools default 0.1; tuned on the
 #: X and Solomon benchmarks).
@@ -118,17 +127,24 @@ def option_faults(options: RoutingOptions) -> list[Problem]:
     return found
 
 
+class Searched(NamedTuple):
+    """What the search of one sub-problem found: routes, the strategy used, whether the clock cut it."""
+
+    routes: list[Route]
+    strategy: str
+    cut: bool
+
+
 def solve_sub_problem(
     problem: RoutingProblem,
     chunks: list[Chunk],
     chunk_ids: list[int],
     vehicle_ids: list[int],
     options: RoutingOptions,
-    time_limit_s: float,
-    time_share_s: float,
-) -> tuple[list[Route], str, str]:
-    """Build the model of one sub-problem and search it (see :meth:`_Model.solve`)."""
-    return _Model(problem, chunks, chunk_ids, vehicle_ids, options).solve(time_limit_s, time_share_s)
+    deadline: float,
+) -> Searched:
+    """Build the model of one sub-problem and search it until its budget, or ``deadline`` at the latest."""
+    return _Model(problem, chunks, chunk_ids, vehicle_ids, options).solve(deadline)
 
 
 class _Model:
@@ -313,8 +329,12 @@ class _Model:
             for k in range(len(self.vehicle_ids)):
                 dimension.SlackVar(routing.Start(k)).SetValue(0)
 
-    def _parameters(self, strategy: str, time_limit_s: float, solution_limit: int) -> RoutingSearchParameters:
-        """Search parameters: the given construction, then the model's metaheuristic within the limits."""
+    def _parameters(self, strategy: str, deadline: float, solution_limit: int) -> RoutingSearchParameters:
+        """Search parameters: the given construction, then the model's metaheuristic within the limits.
+
+        The clock is only a safety cap: the search and its large-neighbourhood sub-searches (the schedule
+        finalisers, by default cut after 100 ms) get all the time left until ``deadline``.
+        """
         params = pywrapcp.DefaultRoutingSearchParameters()
         params.first_solution_strategy = getattr(_FirstSolution, strategy)
         if self.metaheuristic == "ruin_recreate":
@@ -325,7 +345,9 @@ class _Model:
             # Let the operators that pay off on this instance run more often.
             params.use_multi_armed_bandit_concatenate_operators = True
         params.use_full_propagation = False
-        params.time_limit.FromNanoseconds(max(1, int(time_limit_s * 1e9)))
+        left_ns = max(1, int((deadline - time.monotonic()) * 1e9))
+        params.time_limit.FromNanoseconds(left_ns)
+        params.lns_time_limit.FromNanoseconds(left_ns)
         if solution_limit:
             params.solution_limit = solution_limit
         params.log_search = self.options.log_search
@@ -351,20 +373,11 @@ class _Model:
         annealing.automatic_temperatures = True
         ils.best_solution_acceptance_strategy.greedy_descent.SetInParent()
 
-    def _solutions_per_second(self) -> float:
-        """What the metaheuristic reaches on one core for this model's size."""
-        size = len(self.location) + (self.tuning.reload_weight - 1) * len(self.reload_owner)
-        return self.tuning.rate / size**self.tuning.rate_power
-
-    def _solution_budget(self, time_share_s: float) -> int:
-        """Deterministic budget of local-search solutions for a sub-problem given ``time_share_s``.
-
-        About half of what one core reaches in that time (so the budget, not the clock, normally ends the
-        search), and at most 50 per node, which lets small problems stop once they have converged.
-        """
+    def budget(self, chunks: int) -> int:
+        """Deterministic budget (solutions) of one search over ``chunks`` chunks, fixed before it starts."""
         if self.options.solution_limit is not None:
             return self.options.solution_limit
-        return max(1, min(int(0.5 * time_share_s * self._solutions_per_second()), 50 * len(self.location)))
+        return max(_MIN_SOLUTIONS, round(self.options.effort * self.tuning.solutions_per_chunk * chunks))
 
     def _strategies(self) -> list[str]:
         """Construction heuristics in the order they are tried."""
@@ -376,52 +389,54 @@ class _Model:
             first = "PARALLEL_SAVINGS" if savings else "PARALLEL_CHEAPEST_INSERTION"
         return [first] + [s for s in _FALLBACK_STRATEGIES if s != first]
 
-    def solve(self, time_limit_s: float, time_share_s: float) -> tuple[list[Route], str, str]:
-        """Search and return the routes, the strategy that built the first plan and what stopped the search.
+    def solve(self, deadline: float) -> Searched:
+        """Search and return the routes, the strategy that built the first plan and whether the clock cut it.
 
-        The construction heuristics are tried in turn, each in a search stopped at its first solution.
-        The metaheuristic then improves the first plan: on the whole model, or for large sub-problems
-        part by part (:meth:`_improve_by_parts`). ``time_limit_s`` caps the wall clock; ``time_share_s``,
-        the sub-problem's fixed share of the options' limit, sizes the deterministic budget.
+        The construction heuristics are tried in turn, each in a search stopped at its first solution; the
+        next one only runs when the previous one found nothing or dropped every stop, which does not depend
+        on the machine. The metaheuristic then improves the first plan: on the whole model, or for large
+        sub-problems part by part (:meth:`_improve_by_parts`), each search within its deterministic budget.
+        ``deadline`` (``time.monotonic()``) is the safety cap: a search it ends is recorded as cut.
         """
-        deadline = time.monotonic() + max(time_limit_s, 0.0)
-        first, routes = None, []
+        first, routes, cut = None, list[Route](), False
         for strategy in self._strategies():
-            remaining = max(deadline - time.monotonic(), 0.01)
-            found = self.routing.SolveWithParameters(self._parameters(strategy, remaining / 2, 1))
+            found = self.routing.SolveWithParameters(self._parameters(strategy, deadline, 1))
+            cut = self._cut(deadline)
             if found is not None:
                 first, routes = found, self._routes(found)
             # A plan that drops every stop (savings does so when no pair of stops shares a trip) is only
             # kept when no other construction does better.
-            if routes:
+            if routes or cut:
                 break
         if first is None:
-            return [], "none", "time limit"
+            return Searched([], "none", cut=True)
         if len(self.chunk_ids) > self.tuning.parts_above and routes and not self.options.balance:
             # Balancing charges the fleet's latest return, which no part sees: it keeps the whole model.
-            routes, finished = self._improve_by_parts(routes, deadline, time_share_s)
+            routes, cut_later = self._improve_by_parts(routes, deadline)
         else:
-            routes, finished = self.improve(first, deadline, self._solution_budget(time_share_s))
-        return routes, f"{strategy} + {self.metaheuristic}", "solution limit" if finished else "time limit"
+            routes, cut_later = self.improve(first, deadline, self.budget(len(self.chunk_ids)))
+        return Searched(routes, f"{strategy} + {self.metaheuristic}", cut=cut or cut_later)
+
+    def _cut(self, deadline: float) -> bool:
+        """Whether the search just ended by the safety cap rather than by its budget."""
+        return time.monotonic() >= deadline or self.routing.status() == _FAIL_TIMEOUT
 
     def improve(self, start: pywrapcp.Assignment, deadline: float, budget: int) -> tuple[list[Route], bool]:
-        """The metaheuristic from ``start``; the routes found and whether the budget (not the clock) ended it."""
+        """The metaheuristic from ``start`` within ``budget`` solutions; the routes and whether the cap cut it."""
         if budget:
-            # Neither search stops by itself, and guided local search makes no move at all when every
-            # change is worse (tiny or fully constrained models): give it a few times what its budget
-            # normally takes.
-            expected_s = budget / self._solutions_per_second()
-            deadline = min(deadline, time.monotonic() + 0.2 + 4 * expected_s)
+            work = _WORK_PER_SOLUTION * budget
+            self.routing.AddSearchMonitor(self.routing.solver().Limit(_NO_TIME_MS, work, work, _NO_LIMIT, True, True))
         if self.metaheuristic == "ruin_recreate":
             # Iterated local search builds its own first solution: lock it to ``start``'s routes, which
             # cheapest insertion then completes with nothing better to add.
-            params = self._parameters("LOCAL_CHEAPEST_INSERTION", max(deadline - time.monotonic(), 0.01), budget)
+            params = self._parameters("LOCAL_CHEAPEST_INSERTION", deadline, budget)
             self.routing.ApplyLocksToAllVehicles(self._index_routes(start), False)
             best = self.routing.SolveWithIteratedLocalSearch(params)
         else:
-            params = self._parameters("ALL_UNPERFORMED", max(deadline - time.monotonic(), 0.01), budget)
+            params = self._parameters("ALL_UNPERFORMED", deadline, budget)
             best = self.routing.SolveFromAssignmentWithParameters(start, params)
-        return self._routes(best or start), best is not None and time.monotonic() < deadline
+        # Without a budget only the clock ends the search.
+        return self._routes(best or start), not budget or self._cut(deadline)
 
     def _index_routes(self, solution: pywrapcp.Assignment) -> list[list[int]]:
         """The visits of every vehicle in ``solution``, as routing indices."""
@@ -448,60 +463,62 @@ class _Model:
             k = position[route.vehicle]
             spare = iter(reloads[k])
             plans[k] = [self.manager.NodeToIndex(next(spare) if c is None else node[c]) for c in route.chunks]
-        self.routing.CloseModelWithParameters(self._parameters("ALL_UNPERFORMED", 1.0, 1))
+        self.routing.CloseModelWithParameters(self._parameters("ALL_UNPERFORMED", time.monotonic() + 1.0, 1))
         return self.routing.ReadAssignmentFromRoutes(plans, True)
 
-    def _improve_by_parts(
-        self, routes: list[Route], deadline: float, time_share_s: float
-    ) -> tuple[list[Route], bool]:
-        """Improve a large plan by re-optimising a few neighbouring routes at a time.
+    def _improve_by_parts(self, routes: list[Route], deadline: float) -> tuple[list[Route], bool]:
+        """Improve a large plan by re-optimising a few neighbouring routes at a time; also whether the cap cut it.
 
         Both metaheuristics slow down with the size of the model, so on hundreds of stops they make few moves
         in the time available. Each round takes the routes nearest to a seed route (about
         ``tuning.part_nodes`` stops, plus two unused vehicles and the nearest dropped chunks), solves them as a
         model of their own starting from the current routes, and keeps the result, which is never worse.
-        Seeds go round the routes in vehicle order; the number of rounds and each round's budget follow from
-        the time share (or an explicit ``solution_limit``, split over the rounds), so the outcome is
-        reproducible; with ``solution_limit=0`` rounds go on until the deadline.
+        Seeds go round the routes in vehicle order. The number of rounds follows from the sub-problem's size
+        and each round's budget from its part's size (an explicit ``solution_limit`` is split over the
+        rounds), so the outcome is reproducible; with ``solution_limit=0`` rounds go on until the deadline.
         """
-        row = {c: i for i, c in enumerate(self.chunk_ids)}
-        near = self._chunk_times()
         limit = self.options.solution_limit
         tuning = self.tuning
-        rounds = max(1, int(0.5 * time_share_s / tuning.part_seconds))
+        rounds = max(1, math.ceil(self.options.effort * tuning.passes * len(self.chunk_ids) / tuning.part_nodes))
         for turn in itertools.count() if limit == 0 else range(rounds):
             if time.monotonic() >= deadline:
-                return routes, False
-            current = {r.vehicle: r for r in routes}
-            used = sorted(current, key=self.vehicle_ids.index)
-            seed = [row[c] for c in current[used[turn % len(used)]].chunks if c is not None]
-            to_seed = near[seed].min(axis=0)
-            closeness = {v: min(to_seed[row[c]] for c in current[v].chunks if c is not None) for v in used}
-            chosen: list[int] = []
-            for v in sorted(used, key=lambda v: (closeness[v], self.vehicle_ids.index(v))):
-                if sum(len(current[u].chunks) for u in chosen) >= tuning.part_nodes:
-                    break
-                chosen.append(v)
-            fleet = [v for v in self.vehicle_ids if v in chosen] + [v for v in self.vehicle_ids if v not in current][:2]
-            served = {c for r in routes for c in r.chunks if c is not None}
-            dropped = [c for c in self.chunk_ids if c not in served and set(self.chunks[c].vehicles) & set(fleet)]
-            dropped = sorted(dropped, key=lambda c: to_seed[row[c]])[: tuning.part_nodes]
-            part_chunks = [c for v in chosen for c in current[v].chunks if c is not None] + dropped
-            # A part keeps its parent's metaheuristic even if its own windows would pick the other one.
-            same_search = replace(self.options, metaheuristic=self.metaheuristic)
-            part = _Model(self.problem, self.chunks, part_chunks, fleet, same_search)
-            start = part.start_from([current[v] for v in chosen])
+                return routes, True
+            part, chosen = self._part(routes, turn)
+            start = part.start_from(chosen)
             if start is None:
                 continue
-            if limit:
-                budget = max(1, limit // rounds)
-            else:
-                budget = max(10, int(tuning.part_seconds * part._solutions_per_second()))
-            found, _ = part.improve(start, deadline, budget)
-            routes = [r for r in routes if r.vehicle not in fleet] + found
-        return routes, True
+            budget = max(1, limit // rounds) if limit else part.budget(len(part.chunk_ids))
+            found, cut = part.improve(start, deadline, budget)
+            routes = [r for r in routes if r.vehicle not in part.vehicle_ids] + found
+            if cut:
+                return routes, True
+        return routes, False
 
-    def _chunk_times(self) -> np.ndarray:
+    def _part(self, routes: list[Route], turn: int) -> tuple[_Model, list[Route]]:
+        """The model of round ``turn``'s part and the current routes it starts from."""
+        row = {c: i for i, c in enumerate(self.chunk_ids)}
+        tuning = self.tuning
+        current = {r.vehicle: r for r in routes}
+        used = sorted(current, key=self.vehicle_ids.index)
+        seed = [row[c] for c in current[used[turn % len(used)]].chunks if c is not None]
+        to_seed = self._near[seed].min(axis=0)
+        closeness = {v: min(to_seed[row[c]] for c in current[v].chunks if c is not None) for v in used}
+        chosen: list[int] = []
+        for v in sorted(used, key=lambda v: (closeness[v], self.vehicle_ids.index(v))):
+            if sum(len(current[u].chunks) for u in chosen) >= tuning.part_nodes:
+                break
+            chosen.append(v)
+        fleet = [v for v in self.vehicle_ids if v in chosen] + [v for v in self.vehicle_ids if v not in current][:2]
+        served = {c for r in routes for c in r.chunks if c is not None}
+        dropped = [c for c in self.chunk_ids if c not in served and set(self.chunks[c].vehicles) & set(fleet)]
+        dropped = sorted(dropped, key=lambda c: to_seed[row[c]])[: tuning.part_nodes]
+        part_chunks = [c for v in chosen for c in current[v].chunks if c is not None] + dropped
+        # A part keeps its parent's metaheuristic even if its own windows would pick the other one.
+        same_search = replace(self.options, metaheuristic=self.metaheuristic)
+        return _Model(self.problem, self.chunks, part_chunks, fleet, same_search), [current[v] for v in chosen]
+
+    @cached_property
+    def _near(self) -> np.ndarray:
         """Symmetric travel time between the chunks, on the fastest profile of the fleet."""
         locations = [self.problem.stops[self.chunks[c].stop].location for c in self.chunk_ids]
         profiles = {self.problem.vehicles[v].profile for v in self.vehicle_ids}

@@ -23,7 +23,7 @@ from optimizer.solve.routing.model import (
     make_chunks,
     sub_problems,
 )
-from optimizer.solve.routing.ortools import option_faults, solve_sub_problem
+from optimizer.solve.routing.ortools import Searched, option_faults, solve_sub_problem
 
 
 def solve(problem: RoutingProblem, options: RoutingOptions | None = None) -> RoutingResult:
@@ -54,27 +54,14 @@ def solve(problem: RoutingProblem, options: RoutingOptions | None = None) -> Rou
     chunks = make_chunks(problem, options.cross_depot)
     rng = np.random.default_rng(options.seed) if options.seed else None
     groups = sub_problems(problem, chunks, options.cross_depot, rng)
-    sizes = [len(c) for c, _ in groups]
-
-    routes: list[Route] = []
-    strategies: list[str] = []
-    stopped_by: list[str] = []
-    for k, (chunk_ids, vehicle_ids) in enumerate(groups):
-        # Time left rolls over to later sub-problems; the budget uses the fixed share to stay reproducible.
-        remaining = options.time_limit_s - (time.monotonic() - started)
-        # Budgets take about half of a share, so a sub-problem may also use what the later ones should
-        # leave over: one slower than estimated is not cut short while time is left.
-        later = options.time_limit_s * sum(sizes[k + 1 :]) / sum(sizes)
-        cap = max(remaining * sizes[k] / sum(sizes[k:]), remaining - 0.5 * later)
-        share = options.time_limit_s * sizes[k] / sum(sizes)
-        found, strategy, stopped = solve_sub_problem(problem, chunks, chunk_ids, vehicle_ids, options, cap, share)
-        routes += found
-        strategies.append(strategy)
-        stopped_by.append(stopped)
+    # One safety cap for the whole solve: a sub-problem may use whatever the earlier ones left.
+    deadline = started + options.time_limit_s
+    searched = [solve_sub_problem(problem, chunks, c, v, options, deadline) for c, v in groups]
+    routes = [r for s in searched for r in s.routes]
     trips = _trips(problem, chunks, sorted(routes, key=lambda r: r.vehicle))
     served = {c for r in routes for c in r.chunks if c is not None}
     unserved = _unserved(problem, chunks, served, trips)
-    return _result(problem, trips, unserved, strategies, stopped_by, time.monotonic() - started)
+    return _result(problem, trips, unserved, searched, time.monotonic() - started)
 
 
 def _trips(problem: RoutingProblem, chunks: list[Chunk], routes: list[Route]) -> list[Trip]:
@@ -155,8 +142,7 @@ def _result(
     problem: RoutingProblem,
     trips: list[Trip],
     unserved: list[Unserved],
-    strategies: list[str],
-    stopped_by: list[str],
+    searched: list[Searched],
     elapsed_s: float,
 ) -> RoutingResult:
     """Cost, status and totals of the plan."""
@@ -177,18 +163,20 @@ def _result(
         status = "complete"
     else:
         status = "partial" if trips else "empty"
-    if not stopped_by:
+    cut = any(s.cut for s in searched)
+    if not searched:
         stopped = "nothing to search"
     else:
-        stopped = "time limit" if "time limit" in stopped_by else "solution limit"
+        stopped = "time limit" if cut else "solution limit"
     return RoutingResult(
         trips=trips,
         unserved=unserved,
         objective=objective,
         status=status,
         solve_time_s=elapsed_s,
-        strategy_used=", ".join(dict.fromkeys(strategies)) or "none",
+        strategy_used=", ".join(dict.fromkeys(s.strategy for s in searched)) or "none",
         stopped_by=stopped,
+        cut_by_time_limit=cut,
         stats=RoutingStats(
             km=km,
             hours=hours,
