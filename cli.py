@@ -81,6 +81,17 @@ def _reported(command):
     return wrapper
 
 
+def _holding_out(command):
+    """Hold the command's ``--out`` folder (writable, not in use by another run) before any work starts."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        with reserve_folder(kwargs["out"]):
+            return command(*args, **kwargs)
+
+    return wrapper
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Plan daily food deliveries for Nha Trang, Ninh Hòa and Vạn Ninh under lockdown."""
@@ -271,12 +282,11 @@ _out_help = " Replaced as a whole by each run; checked (writable, not in use) be
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/assign"),
               show_default=True, help="Output folder." + _out_help)
 @_reported
+@_holding_out
 def assign(scenario_dir, out, **kwargs):
     """Assign drop points (or wards) to depots within stock; write assignment.csv."""
-    loaded = load_scenario(scenario_dir)
-    with reserve_folder(out):
-        assignment = plan_assignment(loaded, options=_options(kwargs))
-        write_assignment_files(assignment, out)
+    assignment = plan_assignment(load_scenario(scenario_dir), options=_options(kwargs))
+    write_assignment_files(assignment, out)
     summary = assignment.depots.pivot_table(index=["depot_id", "name"], columns="commodity",
                                             values=["load_kg", "stock_kg"], aggfunc="sum")
     click.echo(summary.round(0).to_string())
@@ -292,12 +302,11 @@ def assign(scenario_dir, out, **kwargs):
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/route"),
               show_default=True, help="Output folder." + _out_help)
 @_reported
+@_holding_out
 def route(scenario_dir, out, **kwargs):
     """Plan the routes; write routes.csv, plan.json and unserved.csv."""
-    loaded = load_scenario(scenario_dir)
-    with reserve_folder(out):
-        plan = _run(loaded, **kwargs)
-        write_route_files(plan, out)
+    plan = _run(load_scenario(scenario_dir), **kwargs)
+    write_route_files(plan, out)
     _print_summary(plan)
     click.echo(f"wrote {out}/routes.csv, plan.json, unserved.csv")
     return EXIT_PARTIAL if len(plan.unserved) else EXIT_OK
@@ -330,7 +339,7 @@ def plan(scenario_dir, date, out, lang, offline, **kwargs):
 
 
 def _register_whatif() -> None:
-    whatif.callback = _reported(whatif.callback)
+    whatif.callback = _reported(_holding_out(whatif.callback))
     main.add_command(whatif)
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import os
 import re
 import shutil
+import signal
+import sys
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -25,6 +26,11 @@ from pathlib import Path
 import pandas as pd
 
 from optimizer.errors import OutputError
+
+if sys.platform == "win32":
+    import msvcrt
+else:
+    import fcntl
 
 #: CSV encoding: UTF-8 with a byte-order mark so that Excel on a Vietnamese Windows shows the diacritics.
 CSV_ENCODING = "utf-8-sig"
@@ -107,14 +113,14 @@ _NAME_MAX = 60
 def _clean(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
     ascii_text = "".join(c for c in folded if not unicodedata.combining(c))
-    return re.sub(r"[^A-Za-z0-9_-]", "_", ascii_text)[:_NAME_MAX].strip("_") or "item"
+    return re.sub(r"[^A-Za-z0-9._-]", "_", ascii_text)[:_NAME_MAX].strip("._") or "item"
 
 
 def safe_file_names(ids: Iterable[object]) -> dict[str, str]:
     """Distinct, portable file-name stems for ``ids`` (each id as text → stem, no extension).
 
-    An id made only of ASCII letters, digits, ``-`` and ``_`` (at most 60 characters, not a reserved name
-    such as ``index`` or ``CON``) is its own stem; any other id, and ids whose stems differ only in case,
+    An id made only of ASCII letters, digits, ``.``, ``-`` and ``_`` (not starting or ending with ``.`` or
+    ``_``, at most 60 characters, not a reserved name such as ``index`` or ``CON``) is its own stem; any other id, and ids whose stems differ only in case,
     get the cleaned text plus ``-`` and the first 8 hex digits of the id's SHA-256. The stem of an id
     depends only on the id and on which other ids share its cleaned text, so ``A/B`` and ``A_B`` never share
     a file even on a case-insensitive disk.
@@ -212,11 +218,9 @@ def reserve_folder(folder: str | Path) -> Iterator[Path]:
     except OSError as exc:
         raise _output_error(folder, exc) from exc
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise OutputError(f"another run is writing the output folder {folder} (lock {lock_path}): wait for it "
-                              "to finish or choose another --out") from exc
+        if not _try_lock(fd):
+            raise OutputError(f"another run is using the output folder {folder} (lock {lock_path}): wait for it "
+                              "to finish or choose another --out")
         _HELD[lock_path] = (fd, 1)
         try:
             _check_replaceable(folder)
@@ -231,20 +235,46 @@ def reserve_folder(folder: str | Path) -> Iterator[Path]:
         os.close(fd)  # releases the lock
 
 
+def _try_lock(fd: int) -> bool:
+    """Take an exclusive lock on the open file ``fd`` without waiting; False when another process holds it."""
+    try:
+        if sys.platform == "win32":
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block ends (so that a swap is never cut between its renames)."""
+    if sys.platform == "win32":
+        yield
+        return
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
 def _swap(staging: Path, folder: Path) -> None:
     """Replace ``folder`` by ``staging`` with renames; on failure ``folder`` is as before."""
     (staging / MARKER).write_text("written by khfood; this folder is replaced as a whole by the next run\n",
                                   encoding="utf-8")
     old = _sibling(folder, "old")
-    had_old = folder.exists()
-    if had_old:
-        os.rename(folder, old)
-    try:
-        os.rename(staging, folder)
-    except BaseException:
+    with _signals_deferred():
+        had_old = folder.exists()
         if had_old:
-            os.rename(old, folder)
-        raise
+            os.rename(folder, old)
+        try:
+            os.rename(staging, folder)
+        except BaseException:
+            if had_old:
+                os.rename(old, folder)
+            raise
     if had_old:
         shutil.rmtree(old, ignore_errors=True)
 
