@@ -61,7 +61,7 @@ def _reported(command):
                     click.echo(f"error: {line}", err=True)
             except KeyboardInterrupt as exc:
                 how = "terminated" if isinstance(exc, Terminated) else "interrupted"
-                click.echo(f"{how}: the output folder keeps its previous files", err=True)
+                click.echo(f"{how}: stopped before finishing; output folders keep their previous files", err=True)
                 code = EXIT_FAILURE
             except OSError as exc:
                 click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)

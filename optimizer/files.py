@@ -39,6 +39,9 @@ MARKER = ".khfood-output"
 #: First characters that make a spreadsheet read a text cell as a formula (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
+#: The process's file-creation mask, read once (reading it means setting it, which is not thread-safe).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 #: Locks held by this process: lock path → (open file, depth), so that nested reservations share one lock.
 _HELD: dict[Path, tuple[int, int]] = {}
 
@@ -55,9 +58,7 @@ def write_atomically(path: str | Path, write: Callable[[Path], object]) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
