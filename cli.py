@@ -13,19 +13,20 @@ import warnings
 from pathlib import Path
 
 import click
+import pandas as pd
 from tqdm import tqdm
 
 from optimizer.datasets import LOCALITIES
+from optimizer.demand import drop_points
 from optimizer.errors import OptimizerError, OutputError
 from optimizer.files import reserve_folder
-from optimizer.network.graph import Closure, closures_from_geojson, load_network
-from optimizer.network.settings import load_network_settings
+from optimizer.network import Closure, closures_from_geojson, load_network, load_network_settings
 from optimizer.outputs.kpis import plan_kpis
 from optimizer.outputs.report import write_assignment_files, write_outputs, write_route_files
 from optimizer.outputs.webmap import render_map
-from optimizer.plan import STAGES, PlanOptions, plan_assignment, run_plan
-from optimizer.scenario.model import default_scenario, export_scenario, load_scenario, validate_scenario
-from optimizer.whatif.cli_commands import whatif
+from optimizer.plan import STAGES, PlanOptions, plan_assignment, run_plan, validate_scenario
+from optimizer.scenario import default_scenario, export_scenario, load_scenario
+from optimizer.whatif import load_variants, run_variants
 
 #: Exit codes, documented in the README.
 EXIT_OK = 0
@@ -185,7 +186,8 @@ def scenario() -> None:
 @_reported
 def scenario_export(folder, with_points):
     """Write the embedded default day (26/07/2021) as CSV/TOML files into FOLDER."""
-    written = export_scenario(default_scenario(), folder, include_demand_points=with_points)
+    day = default_scenario()
+    written = export_scenario(day, folder, demand_points=drop_points(day) if with_points else None)
     click.echo(f"wrote the default scenario to {written}/")
     for path in sorted(Path(written).iterdir()):
         click.echo(f"  {path.name}")
@@ -338,12 +340,66 @@ def plan(scenario_dir, date, out, lang, offline, **kwargs):
     return EXIT_PARTIAL if len(day.unserved) else EXIT_OK
 
 
-def _register_whatif() -> None:
-    whatif.callback = _reported(_holding_out(whatif.callback))
-    main.add_command(whatif)
+# ------------------------------------------------------------------------------------------- what-if
+
+#: Columns the ``whatif`` command prints (comparison.csv has them all).
+_WHATIF_PRINTED = ["variant", "km", "hours", "vehicles_used", "trips", "delivered_kg", "unserved_kg", "served_share"]
 
 
-_register_whatif()
+def _format_comparison(table: pd.DataFrame) -> str:
+    shown = table[_WHATIF_PRINTED + [c for c in table.columns if c.startswith("served_share:")
+                                     and table[c].notna().any()]].copy()
+    for column in shown.columns:
+        if column.startswith("served_share"):
+            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.1%}")
+    for column in ("delivered_kg", "unserved_kg"):
+        shown[column] = shown[column].map(lambda v: f"{v / 1000:,.1f} t")
+    shown = shown.rename(columns={"delivered_kg": "delivered", "unserved_kg": "unserved", "served_share": "served",
+                                  "vehicles_used": "vehicles"})
+    shown.columns = [c.replace("served_share:", "served ") for c in shown.columns]
+    return shown.to_string(index=False)
+
+
+@main.command()
+@click.argument("base_scenario", metavar="BASE_SCENARIO")
+@click.option("--variant", "variant_files", multiple=True, required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML file of [[variant]] tables (repeatable).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/whatif"),
+              show_default=True, help="Output folder." + _out_help)
+@click.option("--time-limit", "time_limit", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              help="Solver time of each plan in seconds (assignment + routing).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed for every plan.")
+@click.option("--workers", type=click.IntRange(min=1), help="Local processes (default: one per core).")
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="Run the plans on a Dask cluster (scheduler address, e.g. tcp://10.0.0.5:8786).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, help="Language of the maps.")
+@click.option("--offline", is_flag=True, help="Self-contained maps: no tile server needed.")
+@click.option("--no-maps", is_flag=True, help="Skip the per-variant maps (faster).")
+@_reported
+def whatif(base_scenario, variant_files, out, time_limit, seed, workers, dask_address, lang, offline, no_maps):
+    """Plan BASE_SCENARIO (a scenario folder, or 'default' for the embedded 26/07/2021) and every variant of
+    the --variant files; write comparison.csv, a map per variant and comparison.png into --out, and print
+    the comparison."""
+    base = load_scenario(None if base_scenario.strip().lower() == "default" else Path(base_scenario))
+    variants = [v for path in variant_files for v in load_variants(path, base=base)]
+    click.echo(f"planning the base day and {len(variants)} variant(s)"
+               + (f" on the Dask cluster {dask_address}" if dask_address else "") + " …", err=True)
+    with reserve_folder(out):
+        comparison = run_variants(base, variants, options=PlanOptions(time_limit_s=time_limit, seed=seed),
+                                  workers=workers, dask_address=dask_address)
+        comparison.write(out, maps=not no_maps, lang=lang, offline=offline)
+    table = comparison.table
+    click.echo(base.name)
+    click.echo(_format_comparison(table))
+    cut = table.loc[table["routing_stopped_by"] == "time limit", "variant"].tolist()
+    if cut:
+        click.echo(f"note: the routing of {', '.join(cut)} was cut short by the time limit (best plan so far; "
+                   "raise --time-limit for reproducible plans)")
+    maps = "" if no_maps else ", maps/"
+    click.echo(f"wrote {out}/ (comparison.csv, comparison_wards.csv, comparison_depots.csv, comparison.png{maps})")
+    return EXIT_OK
+
 
 if __name__ == "__main__":
     main()

@@ -14,7 +14,7 @@ import networkx as nx
 import numpy as np
 
 from optimizer.network.matrix import travel_matrix
-from optimizer.network.graph import load_network
+from optimizer.network import load_network
 
 
 def _timed(function):

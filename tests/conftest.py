@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer.network.graph import load_network
+from optimizer.network import load_network
 
 
 @pytest.fixture(scope="session")

@@ -7,21 +7,23 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pytest
 import shapely
 
 from optimizer import datasets
 from optimizer.errors import InputError
-from optimizer.network.matrix import travel_matrix
-from optimizer.network.graph import (
+from optimizer.network import (
     Closure,
-    _osm_edges,
+    NetworkSettings,
     build_base_network,
     haversine_m,
     load_network,
+    load_network_settings,
+    travel_matrix,
 )
-from optimizer.network.settings import NetworkSettings, load_network_settings
+from optimizer.network.build import _osm_edges
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = Path(__file__).resolve().parent / "data"
@@ -260,3 +262,14 @@ def test_cli_reports_errors_without_traceback(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert '"approximate_km"' in result.stdout
+
+
+def test_to_networkx_gives_the_planner_travel_times(truck_network):
+    """networkx's Dijkstra on the exported graph agrees with the planner's own matrix."""
+    graph = truck_network.to_networkx()
+    assert graph.number_of_nodes() == len(truck_network.nodes)
+    assert graph.number_of_edges() == int((~truck_network.edges["closed"]).sum())
+    nodes = truck_network.snap([GO_MARKET[0], COOPMART[0]], [GO_MARKET[1], COOPMART[1]]).node
+    matrix = travel_matrix(truck_network, nodes)
+    seconds = nx.shortest_path_length(graph, int(nodes[0]), int(nodes[1]), weight="time_s")
+    assert seconds == pytest.approx(matrix.time_s[0, 1], abs=1.0)  # the matrix rounds each edge to 0.01 s

@@ -28,7 +28,7 @@ from optimizer.errors import OutputError
 from optimizer.files import neutralise_formula, reserve_folder, safe_file_names, spreadsheet_safe
 from optimizer.outputs.kpis import plan_kpis
 from optimizer.outputs.report import write_outputs, write_route_files
-from optimizer.scenario.model import export_scenario
+from optimizer.scenario import export_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE_NAME = '=HYPERLINK("http://evil.example","bấm vào")'

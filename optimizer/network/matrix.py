@@ -91,6 +91,7 @@ class TravelMatrix:
         while path[-1] != source:
             path.append(int(predecessors[path[-1]]))
         path.reverse()
+        assert self._edge_of is not None, "the matrix was built without leg geometry"
         edge_ids = self._edge_of.loc[list(zip(path[:-1], path[1:]))].to_numpy()
         return self.network.edges.loc[edge_ids]
 
@@ -109,10 +110,11 @@ _SHARED: tuple | None = None
 
 def _dijkstra_batch(batch: np.ndarray, shared: tuple | None = None):
     """Packed weights from ``batch`` sources to the wanted nodes, and their shortest-path trees."""
-    adjacency, wanted, keep_paths = shared or _SHARED
-    result = csgraph.dijkstra(adjacency, directed=True, indices=batch, return_predecessors=keep_paths)
-    packed, predecessors = result if keep_paths else (result, None)
-    return packed[:, wanted], (predecessors.astype(np.int32) if keep_paths else None)
+    adjacency, wanted, keep_paths = shared or _SHARED or ()
+    if not keep_paths:
+        return csgraph.dijkstra(adjacency, directed=True, indices=batch)[:, wanted], None
+    packed, predecessors = csgraph.dijkstra(adjacency, directed=True, indices=batch, return_predecessors=True)
+    return packed[:, wanted], predecessors.astype(np.int32)
 
 
 def _decode(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

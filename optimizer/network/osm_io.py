@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -96,9 +98,10 @@ def read_osm_roads(path: str | Path, *, bbox: tuple[float, float, float, float] 
     lengths: list[int] = []
     roads_found = 0
     try:
-        for way in processor:
+        # The filters above let only ways through.
+        for way in cast(Iterator[osmium.osm.Way], processor):
             tags = way.tags
-            highway = tags.get("highway")
+            highway = tags.get("highway") or ""
             fclass = ROAD_FCLASS.get(highway)
             if fclass is None or tags.get("area") == "yes":
                 continue
@@ -112,7 +115,7 @@ def read_osm_roads(path: str | Path, *, bbox: tuple[float, float, float, float] 
             ):
                 continue
             if fclass == "track":
-                fclass = _TRACK_GRADES.get(tags.get("tracktype", ""), "track")
+                fclass = _TRACK_GRADES.get(tags.get("tracktype") or "", "track")
             rows.append((
                 way.id,
                 fclass,
