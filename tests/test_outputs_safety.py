@@ -24,6 +24,7 @@ from plan_scenarios import small_scenario
 
 import cli
 from optimizer import files
+from optimizer.demand import drop_points
 from optimizer.errors import OutputError
 from optimizer.files import neutralise_formula, reserve_folder, safe_file_names, spreadsheet_safe
 from optimizer.outputs.kpis import plan_kpis
@@ -43,7 +44,8 @@ def plan():
 
 @pytest.fixture(scope="module")
 def scenario_dir(tmp_path_factory):
-    return export_scenario(small_scenario(), tmp_path_factory.mktemp("scenario"), include_demand_points=True)
+    scenario = small_scenario()
+    return export_scenario(scenario, tmp_path_factory.mktemp("scenario"), demand_points=drop_points(scenario))
 
 
 def _checksums(folder: Path) -> dict[str, str]:
