@@ -39,7 +39,15 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM (e.g. ``kill`` or a stopped service), handled like Ctrl-C."""
 
 
+#: The command's own process: forked workers (what-if runs) inherit the handler but die as usual on SIGTERM.
+_MAIN_PID = os.getpid()
+
+
 def _terminate(signum, frame):
+    if os.getpid() != _MAIN_PID:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
     raise Terminated
 
 
