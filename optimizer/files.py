@@ -42,8 +42,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 #: The process's file-creation mask, read once (reading it means setting it, which is not thread-safe).
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
-#: Locks held by this process: lock path → (open file, depth), so that nested reservations share one lock.
-_HELD: dict[Path, tuple[int, int]] = {}
+#: Lock files held by this process, so that nested reservations of one folder share its lock.
+_HELD: set[Path] = set()
 
 
 def write_atomically(path: str | Path, write: Callable[[Path], object]) -> Path:
@@ -205,13 +205,7 @@ def reserve_folder(folder: str | Path) -> Iterator[Path]:
     folder = _absolute(folder)
     lock_path = folder.parent / f".{folder.name}.lock"
     if lock_path in _HELD:
-        fd, depth = _HELD[lock_path]
-        _HELD[lock_path] = (fd, depth + 1)
-        try:
-            yield folder
-        finally:
-            fd, depth = _HELD[lock_path]
-            _HELD[lock_path] = (fd, depth - 1)
+        yield folder
         return
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -222,7 +216,7 @@ def reserve_folder(folder: str | Path) -> Iterator[Path]:
         if not _try_lock(fd):
             raise OutputError(f"another run is using the output folder {folder} (lock {lock_path}): wait for it "
                               "to finish or choose another --out")
-        _HELD[lock_path] = (fd, 1)
+        _HELD.add(lock_path)
         try:
             _check_replaceable(folder)
             _recover(folder)
@@ -232,7 +226,7 @@ def reserve_folder(folder: str | Path) -> Iterator[Path]:
             raise _output_error(folder, exc) from exc
         yield folder
     finally:
-        _HELD.pop(lock_path, None)
+        _HELD.discard(lock_path)
         os.close(fd)  # releases the lock
 
 
