@@ -39,7 +39,15 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM (e.g. ``kill`` or a stopped service), handled like Ctrl-C."""
 
 
+#: The command's own process: forked workers (what-if runs) inherit the handler but die as usual on SIGTERM.
+_MAIN_PID = os.getpid()
+
+
 def _terminate(signum, frame):
+    if os.getpid() != _MAIN_PID:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
     raise Terminated
 
 
@@ -62,7 +70,7 @@ def _reported(command):
                     click.echo(f"error: {line}", err=True)
             except KeyboardInterrupt as exc:
                 how = "terminated" if isinstance(exc, Terminated) else "interrupted"
-                click.echo(f"{how}: the output folder keeps its previous files", err=True)
+                click.echo(f"{how}: stopped before finishing; output folders keep their previous files", err=True)
                 code = EXIT_FAILURE
             except OSError as exc:
                 click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
@@ -78,6 +86,17 @@ def _reported(command):
                 for warning in caught:
                     click.echo(f"warning: {warning.message}", err=True)
         sys.exit(code or EXIT_OK)
+
+    return wrapper
+
+
+def _holding_out(command):
+    """Hold the command's ``--out`` folder (writable, not in use by another run) before any work starts."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        with reserve_folder(kwargs["out"]):
+            return command(*args, **kwargs)
 
     return wrapper
 
@@ -275,12 +294,11 @@ _out_help = " Replaced as a whole by each run; checked (writable, not in use) be
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/assign"),
               show_default=True, help="Output folder." + _out_help)
 @_reported
+@_holding_out
 def assign(scenario_dir, out, **kwargs):
     """Assign drop points (or wards) to depots within stock; write assignment.csv."""
-    loaded = load_scenario(scenario_dir)
-    with reserve_folder(out):
-        assignment = plan_assignment(loaded, options=_options(kwargs))
-        write_assignment_files(assignment, out)
+    assignment = plan_assignment(load_scenario(scenario_dir), options=_options(kwargs))
+    write_assignment_files(assignment, out)
     summary = assignment.depots.pivot_table(index=["depot_id", "name"], columns="commodity",
                                             values=["load_kg", "stock_kg"], aggfunc="sum")
     click.echo(summary.round(0).to_string())
@@ -296,12 +314,11 @@ def assign(scenario_dir, out, **kwargs):
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/route"),
               show_default=True, help="Output folder." + _out_help)
 @_reported
+@_holding_out
 def route(scenario_dir, out, **kwargs):
     """Plan the routes; write routes.csv, plan.json and unserved.csv."""
-    loaded = load_scenario(scenario_dir)
-    with reserve_folder(out):
-        plan = _run(loaded, **kwargs)
-        write_route_files(plan, out)
+    plan = _run(load_scenario(scenario_dir), **kwargs)
+    write_route_files(plan, out)
     _print_summary(plan)
     click.echo(f"wrote {out}/routes.csv, plan.json, unserved.csv")
     return EXIT_PARTIAL if len(plan.unserved) else EXIT_OK

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import os
 import re
 import shutil
+import signal
+import sys
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -26,6 +27,11 @@ import pandas as pd
 
 from optimizer.errors import OutputError
 
+if sys.platform == "win32":
+    import msvcrt
+else:
+    import fcntl
+
 #: CSV encoding: UTF-8 with a byte-order mark so that Excel on a Vietnamese Windows shows the diacritics.
 CSV_ENCODING = "utf-8-sig"
 #: File marking a folder as an output set written here (a folder without it is never replaced).
@@ -33,8 +39,11 @@ MARKER = ".khfood-output"
 #: First characters that make a spreadsheet read a text cell as a formula (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-#: Locks held by this process: lock path → (open file, depth), so that nested reservations share one lock.
-_HELD: dict[Path, tuple[int, int]] = {}
+#: The process's file-creation mask, read once (reading it means setting it, which is not thread-safe).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+#: Lock files held by this process, so that nested reservations of one folder share its lock.
+_HELD: set[Path] = set()
 
 
 def write_atomically(path: str | Path, write: Callable[[Path], object]) -> Path:
@@ -49,9 +58,7 @@ def write_atomically(path: str | Path, write: Callable[[Path], object]) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -107,14 +114,14 @@ _NAME_MAX = 60
 def _clean(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
     ascii_text = "".join(c for c in folded if not unicodedata.combining(c))
-    return re.sub(r"[^A-Za-z0-9_-]", "_", ascii_text)[:_NAME_MAX].strip("_") or "item"
+    return re.sub(r"[^A-Za-z0-9._-]", "_", ascii_text)[:_NAME_MAX].strip("._") or "item"
 
 
 def safe_file_names(ids: Iterable[object]) -> dict[str, str]:
     """Distinct, portable file-name stems for ``ids`` (each id as text → stem, no extension).
 
-    An id made only of ASCII letters, digits, ``-`` and ``_`` (at most 60 characters, not a reserved name
-    such as ``index`` or ``CON``) is its own stem; any other id, and ids whose stems differ only in case,
+    An id made only of ASCII letters, digits, ``.``, ``-`` and ``_`` (not starting or ending with ``.`` or
+    ``_``, at most 60 characters, not a reserved name such as ``index`` or ``CON``) is its own stem; any other id, and ids whose stems differ only in case,
     get the cleaned text plus ``-`` and the first 8 hex digits of the id's SHA-256. The stem of an id
     depends only on the id and on which other ids share its cleaned text, so ``A/B`` and ``A_B`` never share
     a file even on a case-insensitive disk.
@@ -198,13 +205,7 @@ def reserve_folder(folder: str | Path) -> Iterator[Path]:
     folder = _absolute(folder)
     lock_path = folder.parent / f".{folder.name}.lock"
     if lock_path in _HELD:
-        fd, depth = _HELD[lock_path]
-        _HELD[lock_path] = (fd, depth + 1)
-        try:
-            yield folder
-        finally:
-            fd, depth = _HELD[lock_path]
-            _HELD[lock_path] = (fd, depth - 1)
+        yield folder
         return
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -212,12 +213,10 @@ def reserve_folder(folder: str | Path) -> Iterator[Path]:
     except OSError as exc:
         raise _output_error(folder, exc) from exc
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise OutputError(f"another run is writing the output folder {folder} (lock {lock_path}): wait for it "
-                              "to finish or choose another --out") from exc
-        _HELD[lock_path] = (fd, 1)
+        if not _try_lock(fd):
+            raise OutputError(f"another run is using the output folder {folder} (lock {lock_path}): wait for it "
+                              "to finish or choose another --out")
+        _HELD.add(lock_path)
         try:
             _check_replaceable(folder)
             _recover(folder)
@@ -227,8 +226,33 @@ def reserve_folder(folder: str | Path) -> Iterator[Path]:
             raise _output_error(folder, exc) from exc
         yield folder
     finally:
-        _HELD.pop(lock_path, None)
+        _HELD.discard(lock_path)
         os.close(fd)  # releases the lock
+
+
+def _try_lock(fd: int) -> bool:
+    """Take an exclusive lock on the open file ``fd`` without waiting; False when another process holds it."""
+    try:
+        if sys.platform == "win32":
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block ends (so that a swap is never cut between its renames)."""
+    if sys.platform == "win32":
+        yield
+        return
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def _swap(staging: Path, folder: Path) -> None:
@@ -236,15 +260,16 @@ def _swap(staging: Path, folder: Path) -> None:
     (staging / MARKER).write_text("written by khfood; this folder is replaced as a whole by the next run\n",
                                   encoding="utf-8")
     old = _sibling(folder, "old")
-    had_old = folder.exists()
-    if had_old:
-        os.rename(folder, old)
-    try:
-        os.rename(staging, folder)
-    except BaseException:
+    with _signals_deferred():
+        had_old = folder.exists()
         if had_old:
-            os.rename(old, folder)
-        raise
+            os.rename(folder, old)
+        try:
+            os.rename(staging, folder)
+        except BaseException:
+            if had_old:
+                os.rename(old, folder)
+            raise
     if had_old:
         shutil.rmtree(old, ignore_errors=True)
 

@@ -15,6 +15,7 @@ from plan_scenarios import small_scenario
 
 from optimizer.demand import drop_points
 from optimizer.errors import InputError
+from optimizer.outputs.kpis import plan_kpis
 from optimizer.outputs.report import write_outputs, write_route_files
 from optimizer.plan import LEG_COLUMNS, ROUTE_COLUMNS, PlanOptions, plan_assignment, run_plan
 from optimizer.scenario import export_scenario
@@ -88,6 +89,20 @@ def test_ward_summary_matches_points(plan, scenario):
     for ward_id in {p.ward_id for p in scenario.demand_points}:
         expected = sum(p.total_kg for p in scenario.demand_points if p.ward_id == ward_id)
         assert wards.loc[ward_id, "demand_kg"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_plan_kpis_agree_with_the_pipelines_figures(plan):
+    k, recorded = plan_kpis(plan), plan.kpis
+    assert (k.trips, k.vehicles_used, k.drop_points, k.depots, k.approximate_legs) == (
+        recorded["trips"], recorded["vehicles_used"], recorded["drop_points"], recorded["depots"],
+        recorded["approximate_legs"])
+    assert round(k.km, 1) == recorded["km"] and round(k.delivered_kg, 1) == recorded["delivered_kg"]
+    assert round(k.demand_kg, 1) == recorded["demand_kg"] and round(k.unserved_kg, 1) == recorded["unserved_kg"]
+    assert k.served_share == pytest.approx(recorded["served_share"], abs=1e-4)
+    assert k.vehicle_hours == recorded["hours"] and k.vehicles_available == recorded["vehicles_available"]
+    assert {z: round(v, 4) for z, v in k.served_share_by_zone.items()} == recorded["served_share_by_zone"]
+    assert {r: round(v, 1) for r, v in k.unserved_kg_by_reason.items()} == recorded["unserved_kg_by_reason"]
+    assert k.routing["stopped_by"] == recorded["routing"]["stopped_by"]
 
 
 def test_a_closed_depot_serves_nothing(scenario):

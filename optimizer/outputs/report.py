@@ -193,7 +193,8 @@ def write_outputs(plan: Plan, folder: str | Path, *, lang: str = "vi",
     plan
         The plan.
     folder
-        Output folder (created if needed).
+        Output folder (created if needed), replaced as a whole by the new set (see
+        :func:`optimizer.files.staged_folder`).
     lang
         Language of the dispatch sheets (``vi`` or ``en``).
     extra
