@@ -149,9 +149,11 @@ def scenario() -> None:
 @_reported
 def scenario_export(folder, with_points):
     """Write the embedded default day (26/07/2021) as CSV/TOML files into FOLDER."""
-    from optimizer.scenario.model import default_scenario, export_scenario
+    from optimizer.demand import drop_points
+    from optimizer.scenario import default_scenario, export_scenario
 
-    written = export_scenario(default_scenario(), folder, include_demand_points=with_points)
+    day = default_scenario()
+    written = export_scenario(day, folder, demand_points=drop_points(day) if with_points else None)
     click.echo(f"wrote the default scenario to {written}/")
     for path in sorted(Path(written).iterdir()):
         click.echo(f"  {path.name}")
@@ -162,8 +164,9 @@ def scenario_export(folder, with_points):
 @_reported
 def validate(scenario_dir):
     """Check a scenario folder (default: the embedded day) and summarise it, or list every problem."""
-    from optimizer.network import load_network
-    from optimizer.scenario.model import load_scenario, validate_scenario
+    from optimizer.network.graph import load_network
+    from optimizer.plan import validate_scenario
+    from optimizer.scenario import load_scenario
 
     loaded = load_scenario(scenario_dir)
     report = validate_scenario(loaded, network=load_network(profile="truck", closures=[
@@ -207,7 +210,7 @@ def _run(scenario_dir, *, date=None, **kwargs):
     from tqdm import tqdm
 
     from optimizer.plan import STAGES, run_plan
-    from optimizer.scenario.model import load_scenario
+    from optimizer.scenario import load_scenario
 
     loaded = load_scenario(scenario_dir)
     if date is not None:
@@ -260,7 +263,7 @@ def assign(scenario_dir, out, **kwargs):
     """Assign drop points (or wards) to depots within stock; write assignment.csv."""
     from optimizer.plan import plan_assignment
     from optimizer.outputs.report import write_assignment_files
-    from optimizer.scenario.model import load_scenario
+    from optimizer.scenario import load_scenario
 
     assignment = plan_assignment(load_scenario(scenario_dir), options=_options(kwargs))
     write_assignment_files(assignment, out)

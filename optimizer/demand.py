@@ -1,5 +1,10 @@
 """Daily need per ward from the 2019 census, split into drop points on the truck road network.
 
+A scenario's demand
+    :func:`drop_points` (the planner's own points, else generated ones, cached), :func:`ward_demand`,
+    :func:`demand_by_locality`, :func:`demand_kg` and :func:`shortfall` (what stock and fleet cannot cover)
+    take a :class:`~optimizer.scenario.Scenario`, which is plain data and computes none of these itself.
+
 Ration arithmetic (:func:`ward_daily_demand`)
     rice_kg_day     = people covered × rice_kg_per_person_month / days_per_month   (15 / 30 = 0.5 kg)
     food_bag_kg_day = households covered × food_bag_kg_per_household_week / 7      (5 / 7 ≈ 0.714 kg)
@@ -45,9 +50,14 @@ Service time
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
 import math
-from collections import Counter
-from typing import Mapping
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -55,15 +65,30 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from optimizer import datasets
 from optimizer.errors import InputError
-from optimizer.network import RoadNetwork, to_metric
-from optimizer.scenario.model import PRIORITY_OF_GRADE, DemandPoint, RationSettings, Settings, TimeSettings, Zone
+from optimizer.network.graph import RoadNetwork, load_network, to_metric
+from optimizer.scenario.model import (
+    LOCALITY_CODES,
+    PRIORITY_OF_GRADE,
+    DemandPoint,
+    RationSettings,
+    Scenario,
+    Settings,
+    TimeSettings,
+    Zone,
+)
 
-__all__ = ["ward_daily_demand", "generate_drop_points", "points_per_ward"]
+__all__ = [
+    "ward_daily_demand", "generate_drop_points", "points_per_ward", "ward_demand", "drop_points",
+    "demand_by_locality", "demand_kg", "shortfall", "Shortfall", "network_digest",
+]
 
 DEMAND_COLUMNS = ["rice_kg_day", "food_bag_kg_day"]
 COMMODITY_OF_COLUMN = {"rice_kg_day": "rice", "food_bag_kg_day": "food_bag"}
 _KMEANS_ITERATIONS = 25
+#: Generated drop-point sets kept (validation and planning ask for the same points on the same network).
+_CACHED_POINT_SETS = 8
 
 
 def _ration(settings: Settings | RationSettings | None) -> RationSettings:
@@ -123,6 +148,174 @@ def ward_daily_demand(wards: gpd.GeoDataFrame, settings: Settings | RationSettin
 def points_per_ward(points: list[DemandPoint]) -> dict[str, int]:
     """Ward id → number of drop points."""
     return dict(Counter(p.ward_id for p in points))
+
+
+# --------------------------------------------------------------------------------------------------
+# A scenario's demand
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Kilograms the stock or the fleet cannot cover (all figures per day; 0 = enough).
+
+    Attributes
+    ----------
+    demand_kg, stock_kg, stock_short_kg
+        Per commodity, over all localities.
+    fleet_capacity_kg_per_day, demand_total_kg, fleet_short_kg
+        Σ capacity × count × max_trips against the total demand.
+    by_locality
+        Locality → commodity → ``{"demand_kg", "stock_kg", "short_kg"}`` (stock of the depots in that
+        locality; depots of one locality may still supply another).
+    """
+
+    demand_kg: dict[str, float]
+    stock_kg: dict[str, float]
+    stock_short_kg: dict[str, float]
+    fleet_capacity_kg_per_day: float
+    demand_total_kg: float
+    fleet_short_kg: float
+    by_locality: dict[str, dict[str, dict[str, float]]]
+
+    @property
+    def any(self) -> bool:
+        """Something is short."""
+        return self.fleet_short_kg > 1e-6 or any(v > 1e-6 for v in self.stock_short_kg.values())
+
+    def lines(self) -> list[str]:
+        """Human-readable lines, one per shortage (empty when there is none)."""
+        out = []
+        for commodity, short in self.stock_short_kg.items():
+            if short > 1e-6:
+                out.append(
+                    f"stock of {commodity} is {short:,.0f} kg short: demand {self.demand_kg.get(commodity, 0):,.0f} kg, "
+                    f"stock {self.stock_kg.get(commodity, 0):,.0f} kg"
+                )
+        if self.fleet_short_kg > 1e-6:
+            out.append(
+                f"fleet is {self.fleet_short_kg:,.0f} kg/day short: capacity {self.fleet_capacity_kg_per_day:,.0f} kg/day "
+                f"for a demand of {self.demand_total_kg:,.0f} kg/day"
+            )
+        for locality, row in self.by_locality.items():
+            for commodity, figures in row.items():
+                if figures["short_kg"] > 1e-6:
+                    out.append(
+                        f"{datasets.LOCALITIES.get(locality, locality)}: local stock of {commodity} is "
+                        f"{figures['short_kg']:,.0f} kg short (must come from another locality)"
+                    )
+        return out
+
+    def as_dict(self) -> dict:
+        """Plain dictionaries (for JSON)."""
+        return dataclasses.asdict(self)
+
+
+def ward_demand(scenario: Scenario) -> gpd.GeoDataFrame:
+    """Daily need per ward of the scenario's ration norm, from the 2019 census (:func:`ward_daily_demand`)."""
+    return ward_daily_demand(datasets.read_wards(), scenario.settings)
+
+
+#: (settings, time, zones, network digest) → generated points; oldest dropped beyond _CACHED_POINT_SETS.
+_DROP_POINTS: dict[tuple[Settings, TimeSettings, tuple[Zone, ...], str], tuple[DemandPoint, ...]] = {}
+
+
+def drop_points(scenario: Scenario, network: RoadNetwork | None = None) -> list[DemandPoint]:
+    """The day's drop points: the planner's own, or generated from the census on the truck network.
+
+    Generated points are cached by the scenario's settings, time and zones and the content of the network
+    (:func:`network_digest`), so validating and planning one day place them once.
+
+    Parameters
+    ----------
+    scenario
+        The day.
+    network
+        Truck network to place generated points on; ``None``: the shipped one.
+    """
+    if scenario.demand_points is not None:
+        return list(scenario.demand_points)
+    network = network if network is not None else _shipped_truck_network()
+    key = (scenario.settings, scenario.time, scenario.zones, network_digest(network))
+    if key not in _DROP_POINTS:
+        _DROP_POINTS[key] = tuple(generate_drop_points(
+            ward_demand(scenario), network, scenario.settings, time=scenario.time, zones=scenario.zones_by_ward,
+            seed=scenario.settings.points.seed,
+        ))
+        while len(_DROP_POINTS) > _CACHED_POINT_SETS:
+            del _DROP_POINTS[next(iter(_DROP_POINTS))]
+    return list(_DROP_POINTS[key])
+
+
+def network_digest(network: RoadNetwork) -> str:
+    """A digest of what drop-point placement reads of a network: nodes and the OSM attributes of edges.
+
+    Two networks with the same digest give the same drop points (closures, which only mark edges closed, do
+    not change it).
+    """
+    digest = hashlib.sha256(network.profile.encode())
+    digest.update(pd.util.hash_pandas_object(network.nodes[["x", "y", "approximate"]], index=False).to_numpy())
+    columns = ["u", "v", "osm_id", "source", "fclass", "name", "length_m"]
+    digest.update(pd.util.hash_pandas_object(network.edges[columns], index=False).to_numpy())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _shipped_truck_network() -> RoadNetwork:
+    """The shipped truck network without closures (read once; the network is cached on disk)."""
+    return load_network(profile="truck")
+
+
+def demand_by_locality(scenario: Scenario) -> dict[str, dict[str, float]]:
+    """Locality → commodity → kg/day (from the planner's points, else from the census; no network needed)."""
+    commodities = scenario.commodities
+    out: dict[str, dict[str, float]] = {loc: {c: 0.0 for c in commodities} for loc in LOCALITY_CODES}
+    if scenario.demand_points is not None:
+        sums: dict[tuple[str, str], list[float]] = defaultdict(list)
+        for point in scenario.demand_points:
+            for commodity, kg in point.demand_kg.items():
+                sums[(point.locality, commodity)].append(kg)
+        for (locality, commodity), values in sums.items():
+            out.setdefault(locality, {c: 0.0 for c in commodities})[commodity] = math.fsum(values)
+    else:
+        table = ward_demand(scenario)
+        for locality, group in table.groupby("locality"):
+            out[str(locality)]["rice"] = math.fsum(group["rice_kg_day"])
+            out[str(locality)]["food_bag"] = math.fsum(group["food_bag_kg_day"])
+    return out
+
+
+def demand_kg(scenario: Scenario) -> dict[str, float]:
+    """Commodity → total kg/day."""
+    by_locality = demand_by_locality(scenario)
+    return {c: math.fsum(row.get(c, 0.0) for row in by_locality.values()) for c in scenario.commodities}
+
+
+def shortfall(scenario: Scenario) -> Shortfall:
+    """What the stock and the fleet cannot cover (a report, never an error)."""
+    demand_loc = demand_by_locality(scenario)
+    stock_loc = scenario.stock_by_locality()
+    commodities = scenario.commodities
+    demand = {c: math.fsum(row.get(c, 0.0) for row in demand_loc.values()) for c in commodities}
+    stock = scenario.stock_kg()
+    total = math.fsum(demand.values())
+    capacity = scenario.fleet_capacity_kg_per_day()
+    by_locality: dict[str, dict[str, dict[str, float]]] = {}
+    for locality in dict.fromkeys([*demand_loc, *stock_loc]):
+        by_locality[locality] = {}
+        for commodity in commodities:
+            d = demand_loc.get(locality, {}).get(commodity, 0.0)
+            s = stock_loc.get(locality, {}).get(commodity, 0.0)
+            by_locality[locality][commodity] = {"demand_kg": d, "stock_kg": s, "short_kg": max(0.0, d - s)}
+    return Shortfall(
+        demand_kg=demand,
+        stock_kg=stock,
+        stock_short_kg={c: max(0.0, demand[c] - stock.get(c, 0.0)) for c in commodities},
+        fleet_capacity_kg_per_day=capacity,
+        demand_total_kg=total,
+        fleet_short_kg=max(0.0, total - capacity),
+        by_locality=by_locality,
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -300,7 +493,7 @@ def generate_drop_points(
         if weights.sum() < params.min_residential_km:
             candidates = np.flatnonzero(inside & (all_km > 0))
             weights = all_km[candidates]
-        common = dict(
+        common: dict[str, Any] = dict(
             ward_id=ward_id, ward_name=str(row["ward_name"]), locality=str(row["locality"]),
             tw_start_s=time.operating_start_s, tw_end_s=time.operating_end_s, service_s=time.service_s,
             service_s_per_kg=time.service_s_per_kg, priority=priority_of(row),

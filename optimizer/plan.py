@@ -6,13 +6,26 @@ from; renderers and reports read it and never solve.
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from optimizer import datasets
 from optimizer.clock import format_hhmm
+from optimizer.demand import demand_by_locality, drop_points, shortfall
+from optimizer.errors import InputError, Problem
+from optimizer.network.graph import RoadNetwork, closed_edge_mask, load_network
+from optimizer.network.matrix import travel_matrix
+from optimizer.scenario import check_scenario
+from optimizer.scenario.model import CLOSURES_FILE, CLOSURES_GEOJSON, DEPOTS_FILE, POINTS_FILE, DemandPoint, Scenario
+from optimizer.solve import routing
+from optimizer.solve.assignment import FLEET_CAPACITY, assign_depots
 
 #: Columns of :attr:`Plan.routes`: the dispatch sheet, one row per visit in driving order.
 ROUTE_COLUMNS = [
@@ -122,13 +135,192 @@ class PlanOptions:
 
     time_limit_s: float = 90.0
     seed: int = 0
-    level: str = "ward"
+    level: Literal["point", "ward"] = "ward"
     assignment_nodes: int = 500
     max_depots: int | None = None
     close_depots: tuple[str, ...] = ()
     cross_depot: bool = False
     balance: bool = False
     fleet_share: float = 0.85
+
+
+# --------------------------------------------------------------------------------------------------
+# Validation (the checks that need a road network)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Problems found and the day's figures.
+
+    Attributes
+    ----------
+    problems
+        Every problem (file, row, field); empty when the scenario is usable.
+    summary
+        ``depots``, ``stock_kg``, ``fleet``, ``demand_kg_per_day`` (per locality), ``points`` (count, per
+        ward, approximate), ``approximate`` items and ``shortfall`` (see :func:`optimizer.demand.shortfall`).
+    """
+
+    problems: list[Problem]
+    summary: dict
+
+    @property
+    def ok(self) -> bool:
+        """No problem was found."""
+        return not self.problems
+
+    def raise_if_problems(self) -> None:
+        """Raise :class:`~optimizer.errors.InputError` listing the problems, if any."""
+        if self.problems:
+            raise InputError(self.problems)
+
+    def text(self) -> str:
+        """A short plain-text report for the CLI."""
+        s = self.summary
+        lines = [f"Scenario: {s['scenario']} ({s['date']})"]
+        lines.append(f"Depots: {s['depots']['count']} ({s['depots']['approximate']} approximate)")
+        lines.append("Stock: " + ", ".join(f"{c} {kg / 1000:,.1f} t" for c, kg in s["stock_kg"].items()))
+        fl = s["fleet"]
+        lines.append(f"Fleet: {fl['vehicles']} vehicles in {fl['vehicle_types']} rows, "
+                     f"{fl['capacity_kg_per_day'] / 1000:,.1f} t/day")
+        for locality, row in s["demand_kg_per_day"].items():
+            lines.append(f"Demand {datasets.LOCALITIES.get(locality, locality)}: "
+                         + ", ".join(f"{c} {kg / 1000:,.1f} t" for c, kg in row.items()) + " per day")
+        if s.get("points"):
+            lines.append(f"Drop points: {s['points']['count']} ({s['points']['approximate']} approximate) in "
+                         f"{len(s['points']['per_ward'])} wards")
+        lines += [f"Shortfall: {line}" for line in s["shortfall_lines"]] or ["Shortfall: none"]
+        lines += [f"Problem: {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+def validate_scenario(scenario: Scenario, *, network: RoadNetwork | None = None) -> ValidationReport:
+    """Check a scenario and summarise it.
+
+    Parameters
+    ----------
+    scenario
+        Loaded or built in code.
+    network
+        A truck (or motorbike) network: depots and drop points must then be within its snapping distance
+        and every closure must match a road of it. Without a network only the checks of
+        :func:`optimizer.scenario.check_scenario` run, and generated drop points are placed on the shipped
+        truck network (cached on disk).
+
+    Returns
+    -------
+    ValidationReport
+        Problems are returned, not raised (:meth:`ValidationReport.raise_if_problems`).
+    """
+    problems = check_scenario(scenario)
+    # Generated points always sit on the truck network (the shipped one unless a truck network is given).
+    points = drop_points(scenario, network if network is not None and network.profile == "truck" else None)
+    if network is not None:
+        problems += _check_positions(scenario, network, points)
+        if scenario.demand_points is None:
+            problems += _check_generated_points(network, points)
+        problems += _check_closures(scenario, network)
+    return ValidationReport(problems=list(dict.fromkeys(problems)), summary=_summary(scenario, points))
+
+
+def _summary(scenario: Scenario, points: Sequence[DemandPoint]) -> dict:
+    """The figures of :attr:`ValidationReport.summary`."""
+    short = shortfall(scenario)
+    demand_loc = demand_by_locality(scenario)
+    totals = {c: math.fsum(row.get(c, 0.0) for row in demand_loc.values()) for c in scenario.commodities}
+    demand_summary = {loc: {**row, "total": math.fsum(row.values())} for loc, row in demand_loc.items()}
+    demand_summary["total"] = {**totals, "total": math.fsum(totals.values())}
+    vehicles = scenario.vehicles()
+    per_ward = Counter(p.ward_id for p in points)
+    return {
+        "scenario": scenario.name,
+        "date": scenario.date.isoformat(),
+        "depots": {
+            "count": len(scenario.depots),
+            "approximate": sum(d.approximate for d in scenario.depots),
+            "by_locality": dict(Counter(d.locality for d in scenario.depots)),
+        },
+        "stock_kg": scenario.stock_kg(),
+        "fleet": {
+            "vehicle_types": len(scenario.vehicle_types),
+            "vehicles": len(vehicles),
+            "by_profile": dict(Counter(v.profile for v in vehicles)),
+            "capacity_kg_per_trip": math.fsum(v.capacity_kg for v in vehicles),
+            "capacity_kg_per_day": scenario.fleet_capacity_kg_per_day(),
+        },
+        "demand_kg_per_day": demand_summary,
+        "points": {
+            "count": len(points),
+            "approximate": sum(p.approximate for p in points),
+            "generated": scenario.demand_points is None,
+            "per_ward": dict(sorted(per_ward.items())),
+            "by_locality": dict(Counter(p.locality for p in points)),
+        },
+        "approximate": {
+            "depots": [d.id for d in scenario.depots if d.approximate],
+            "points": sum(p.approximate for p in points),
+            "wards_with_approximate_points": sorted({p.ward_id for p in points if p.approximate}),
+        },
+        "zones": dict(Counter(z.grade for z in scenario.zones)),
+        "shortfall": short.as_dict(),
+        "shortfall_lines": short.lines(),
+    }
+
+
+def _check_positions(scenario: Scenario, network: RoadNetwork, points: Sequence[DemandPoint]) -> list[Problem]:
+    """Depots and the planner's own points farther from the network than its snapping distance."""
+    problems: list[Problem] = []
+    limit = network.settings.snap_max_distance_m
+    for file, items, label in ((DEPOTS_FILE, scenario.depots, "depot"),
+                               (POINTS_FILE, points if scenario.demand_points is not None else (), "point")):
+        lon = np.array([i.lon for i in items], dtype=float)
+        lat = np.array([i.lat for i in items], dtype=float)
+        ok = np.isfinite(lon) & np.isfinite(lat)
+        if not ok.any():
+            continue
+        rows = scenario.row_numbers(file, len(items))
+        snapped = network.snap(lon[ok], lat[ok], check_area=False, max_distance_m=math.inf)
+        for index, distance in zip(np.flatnonzero(ok), snapped.distance_m):
+            if distance > limit:
+                item = items[int(index)]
+                problems.append(
+                    Problem(f"{label} '{item.id}' ({item.lat:.5f}, {item.lon:.5f}) is {distance:,.0f} m from the "
+                            f"nearest {network.profile} road (limit {limit:,.0f} m): unreachable",
+                            scenario.file_label(file), rows[index], "lon/lat")
+                )
+    return problems
+
+
+def _check_generated_points(network: RoadNetwork, points: Sequence[DemandPoint]) -> list[Problem]:
+    """Generated points are nodes of the network they were placed on; report any that is not reachable."""
+    far = [p for p in points if not p.approximate]
+    if not far:
+        return []
+    limit = network.settings.snap_max_distance_m
+    snapped = network.snap([p.lon for p in far], [p.lat for p in far], check_area=False, max_distance_m=math.inf)
+    return [Problem(f"generated point '{p.id}' is {distance:,.0f} m from the network", "generated demand points",
+                    None, "lon/lat")
+            for p, distance in zip(far, snapped.distance_m) if distance > limit]
+
+
+def _check_closures(scenario: Scenario, network: RoadNetwork) -> list[Problem]:
+    """Closures of the network's profile that match no road of it."""
+    problems: list[Problem] = []
+    plain = [c for c in scenario.closures if c.kind != "polygon"]
+    polygons = [c for c in scenario.closures if c.kind == "polygon"]
+    located = [(c, scenario.file_label(CLOSURES_FILE), row, "value")
+               for c, row in zip(plain, scenario.row_numbers(CLOSURES_FILE, len(plain)))]
+    located += [(c, scenario.file_label(CLOSURES_GEOJSON), row, "geometry")
+                for c, row in zip(polygons, scenario.row_numbers(CLOSURES_GEOJSON, len(polygons), first=1))]
+    for closure, file, row, fieldname in located:
+        if not closure.applies_to(network.profile):
+            continue
+        try:
+            closed_edge_mask(network.edges, [closure], profile=network.profile)
+        except InputError as exc:
+            problems.append(Problem("; ".join(p.message for p in exc.problems), file, row, fieldname))
+    return problems
 
 
 def _vehicle_window(vehicle, time_settings) -> tuple[int, int]:
@@ -154,8 +346,6 @@ class _Located:
 
 
 def _locate(depots, points, networks: dict, *, workers: int | None = None) -> _Located:
-    from optimizer.network.matrix import travel_matrix
-
     lon = np.array([d.lon for d in depots] + [p.lon for p in points])
     lat = np.array([d.lat for d in depots] + [p.lat for p in points])
     labels = [d.id for d in depots] + [p.id for p in points]
@@ -187,9 +377,6 @@ class _Day:
 
 
 def _prepare(scenario, step) -> _Day:
-    from optimizer.network import load_network
-    from optimizer.scenario.model import validate_scenario
-
     step("validate")
     profiles = sorted({v.profile for v in scenario.vehicles()} | {"truck"}, key=lambda p: p != "truck")
     step("network")
@@ -199,22 +386,21 @@ def _prepare(scenario, step) -> _Day:
     }
     validate_scenario(scenario, network=networks["truck"]).raise_if_problems()
     step("demand")
-    points = scenario.drop_points(networks["truck"])
+    points = drop_points(scenario, networks["truck"])
     step("matrix")
     return _Day(networks=networks, points=points, located=_locate(list(scenario.depots), points, networks))
 
 
 def _assign(scenario, day: _Day, options: PlanOptions, time_limit_s: float):
-    from optimizer.solve.assignment import assign_depots
-
     n_depots = len(scenario.depots)
-    fleet_kg = None
+    fleet_kg: dict[str, float] | None = None
     if not options.cross_depot:
-        fleet_kg = {}
+        by_depot: dict[str, float] = {}
         for vehicle in scenario.vehicles():
-            fleet_kg[vehicle.home_depot] = (
-                fleet_kg.get(vehicle.home_depot, 0.0) + vehicle.capacity_kg * vehicle.max_trips * options.fleet_share
+            by_depot[vehicle.home_depot] = (
+                by_depot.get(vehicle.home_depot, 0.0) + vehicle.capacity_kg * vehicle.max_trips * options.fleet_share
             )
+        fleet_kg = by_depot
     return assign_depots(
         list(scenario.depots), day.points, day.located.matrices["truck"].time_s[:n_depots, n_depots:],
         level=options.level, max_depots=options.max_depots, close=options.close_depots, time_limit_s=time_limit_s,
@@ -251,8 +437,6 @@ def run_plan(scenario, *, options: PlanOptions | None = None, progress=None) -> 
     InputError
         Everything the validation finds, before anything is solved.
     """
-    from optimizer.solve import routing
-
     options = options or PlanOptions()
     step = progress or (lambda stage: None)
     day = _prepare(scenario, step)
@@ -305,9 +489,6 @@ def run_plan(scenario, *, options: PlanOptions | None = None, progress=None) -> 
 
 def _tabulate(scenario, located: _Located, assignment, problem, result, networks, options: PlanOptions) -> Plan:
     """Turn the solver's answer into the plan's frames."""
-    from optimizer import datasets
-    from optimizer.solve.assignment import FLEET_CAPACITY
-
     depots, points = located.depots, located.points
     n_depots = len(depots)
     point_of = {p.id: (k, p) for k, p in enumerate(points)}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-from optimizer.network import load_network
-from optimizer.scenario.model import load_scenario
+from optimizer.demand import drop_points
+from optimizer.network.graph import load_network
+from optimizer.scenario import load_scenario
 
 #: Three Nha Trang wards: Vĩnh Hải, Vĩnh Phước, Ngọc Hiệp.
 SMALL_WARDS = frozenset({"5110101", "5110103", "5110107"})
@@ -16,7 +17,7 @@ SMALL_WARDS = frozenset({"5110101", "5110103", "5110107"})
 def small_scenario(*, fleet_scale: float = 1.0):
     """The default day restricted to three Nha Trang wards, three depots and their vehicles."""
     base = load_scenario(None)
-    points = tuple(p for p in base.drop_points(load_network(profile="truck")) if p.ward_id in SMALL_WARDS)
+    points = tuple(p for p in drop_points(base, load_network(profile="truck")) if p.ward_id in SMALL_WARDS)
     depots = tuple(d for d in base.depots if d.id in {"GO-NT", "CHO-VINH-HAI", "COOP-NT"})
     keep = {d.id for d in depots}
     fleet = tuple(

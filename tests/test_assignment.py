@@ -7,7 +7,7 @@ import pytest
 
 from optimizer.solve.assignment import FLEET_CAPACITY, assign_depots
 from optimizer.errors import InputError
-from optimizer.scenario.model import DemandPoint, Depot
+from optimizer.scenario import DemandPoint, Depot
 
 
 def _depot(depot_id: str, rice: float, food: float = 1e6) -> Depot:

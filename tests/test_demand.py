@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections import defaultdict
@@ -11,9 +12,9 @@ import pytest
 import shapely
 
 from optimizer import datasets
-from optimizer.demand import generate_drop_points, points_per_ward, ward_daily_demand
-from optimizer.network import load_network, to_metric
-from optimizer.scenario.model import PointSettings, RationSettings, Settings, TimeSettings, default_scenario
+from optimizer.demand import drop_points, generate_drop_points, network_digest, points_per_ward, ward_daily_demand
+from optimizer.network.graph import Closure, load_network, to_metric
+from optimizer.scenario import PointSettings, RationSettings, Settings, TimeSettings, default_scenario
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,7 @@ def table():
 @pytest.fixture(scope="module")
 def points():
     # The default scenario's points (cached): generated on the shipped truck network with seed 0.
-    return default_scenario().drop_points()
+    return drop_points(default_scenario())
 
 
 def _raw_census() -> dict[str, dict]:
@@ -184,3 +185,14 @@ def test_service_time_and_window_come_from_time_settings(network):
     assert all(p.priority == 3 and p.service_s == 600 and p.service_s_per_kg == 0.2 for p in pts)
     # Five minutes to ten: 600 s + 0.2 s/kg.
     assert pts[0].service_time_s == pytest.approx(600 + 0.2 * pts[0].total_kg)
+
+
+def test_drop_points_are_cached_by_network_content(network, points):
+    scenario = default_scenario()
+    closed = load_network(profile="truck", closures=[Closure("name", "Trần Phú", ("truck",), "")])
+    # Closures only mark edges closed: the same content, the same digest, the same cached points.
+    assert network_digest(closed) == network_digest(network)
+    assert drop_points(scenario, closed) == drop_points(scenario, network) == points
+    changed = dataclasses.replace(scenario, settings=dataclasses.replace(
+        scenario.settings, points=dataclasses.replace(scenario.settings.points, seed=7)))
+    assert drop_points(changed, network) != points

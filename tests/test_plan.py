@@ -12,9 +12,11 @@ import pandas as pd
 import pytest
 import shapely
 
+from optimizer.demand import drop_points
 from optimizer.errors import InputError
 from optimizer.plan import LEG_COLUMNS, ROUTE_COLUMNS, PlanOptions, plan_assignment, run_plan
 from optimizer.outputs.report import write_outputs, write_route_files
+from optimizer.scenario import export_scenario
 from plan_scenarios import small_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,9 +151,7 @@ def test_invalid_scenario_stops_before_solving(scenario):
 
 
 def test_cli_route_and_exit_codes(tmp_path, scenario):
-    from optimizer.scenario.model import export_scenario
-
-    folder = export_scenario(scenario, tmp_path / "scenario", include_demand_points=True)
+    folder = export_scenario(scenario, tmp_path / "scenario", demand_points=drop_points(scenario))
     result = subprocess.run(
         [sys.executable, str(ROOT / "cli.py"), "route", str(folder), "--time-limit", "6", "--out", str(tmp_path / "r")],
         capture_output=True, text=True, cwd=ROOT,
@@ -170,9 +170,7 @@ def test_cli_route_and_exit_codes(tmp_path, scenario):
 
 
 def test_cli_assign_writes_the_assignment_and_respects_a_closed_depot(tmp_path, scenario):
-    from optimizer.scenario.model import export_scenario
-
-    folder = export_scenario(scenario, tmp_path / "scenario", include_demand_points=True)
+    folder = export_scenario(scenario, tmp_path / "scenario", demand_points=drop_points(scenario))
     result = subprocess.run(
         [sys.executable, str(ROOT / "cli.py"), "assign", str(folder), "--close", "GO-NT", "--time-limit", "5",
          "--out", str(tmp_path / "a")],

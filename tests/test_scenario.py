@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optimizer import datasets
+from optimizer.clock import format_hhmm, parse_hhmm
+from optimizer.demand import demand_by_locality, demand_kg, drop_points, shortfall
 from optimizer.errors import InputError
-from optimizer.network import Closure, load_network
-from optimizer.scenario.model import (
-    DemandPoint, Scenario, default_scenario, export_scenario, format_hhmm, load_scenario, parse_hhmm,
-    validate_scenario,
-)
+from optimizer.network.graph import Closure, load_network
+from optimizer.plan import validate_scenario
+from optimizer.scenario import DemandPoint, Scenario, default_scenario, export_scenario, load_scenario
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,8 @@ def exported(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def exported_with_points(tmp_path_factory) -> Path:
-    return export_scenario(default_scenario(), tmp_path_factory.mktemp("with_points"), include_demand_points=True)
+    return export_scenario(default_scenario(), tmp_path_factory.mktemp("with_points"),
+                           demand_points=drop_points(default_scenario()))
 
 
 @pytest.fixture
@@ -116,7 +117,7 @@ def test_default_scenario_figures():
     assert grades == {"green", "yellow", "orange", "red"}
     assert s.zone("5110101").grade == "red" and s.zone("5110101").priority == 3
     assert s.allowed_profiles("5110101") == frozenset({"truck"})
-    demand = s.demand_by_locality()
+    demand = demand_by_locality(s)
     assert demand["Nha Trang"]["rice"] == pytest.approx(211_300.5)
     assert sum(demand["Ninh Hoa"].values()) == pytest.approx(230_049 / 2 + 62_510 * 5 / 7)
 
@@ -153,7 +154,7 @@ def test_export_load_round_trip_keeps_everything(exported_with_points):
     assert loaded.depots == s.depots
     assert loaded.vehicle_types == s.vehicle_types
     assert loaded.zones == s.zones
-    assert loaded.demand_points == tuple(s.drop_points())  # floats and Vietnamese names exact
+    assert loaded.demand_points == tuple(drop_points(s))  # floats and Vietnamese names exact
     assert loaded.source == exported_with_points
 
 
@@ -405,7 +406,7 @@ def test_shortfall_is_reported_not_raised(folder):
         r[column] = "1"
     write_rows(folder / "fleet.csv", rows)
     s = load_scenario(folder)  # not an error
-    short = s.shortfall()
+    short = shortfall(s)
     assert short.any
     assert short.stock_kg["rice"] == 14_000
     assert short.stock_short_kg["rice"] == pytest.approx(782_881 / 2 - 14_000)
@@ -419,7 +420,7 @@ def test_shortfall_is_reported_not_raised(folder):
 
 
 def test_default_has_no_shortfall():
-    short = default_scenario().shortfall()
+    short = shortfall(default_scenario())
     assert not short.any and short.lines() == []
     assert short.fleet_capacity_kg_per_day > short.demand_total_kg
     for locality, row in short.by_locality.items():
@@ -434,13 +435,13 @@ def test_planner_points_replace_generated_ones(folder):
         encoding="utf-8",
     )
     s = load_scenario(folder)
-    assert [p.id for p in s.drop_points()] == ["A1", "A2"]
+    assert [p.id for p in drop_points(s)] == ["A1", "A2"]
     a1, a2 = s.demand_points
     assert a1.ward_name == "Phường Lộc Thọ" and a1.locality == "Nha Trang" and a1.priority == 1  # yellow
     assert (a1.tw_start_s, a1.tw_end_s) == (7 * 3600, 11 * 3600)
     assert (a2.tw_start_s, a2.tw_end_s) == (6 * 3600, 18 * 3600) and a2.priority == 2  # orange
-    assert s.demand_by_locality()["Nha Trang"] == {"rice": 500.0, "food_bag": 120.5}
-    assert s.demand_kg() == {"rice": 1300.0, "food_bag": 120.5}
+    assert demand_by_locality(s)["Nha Trang"] == {"rice": 500.0, "food_bag": 120.5}
+    assert demand_kg(s) == {"rice": 1300.0, "food_bag": 120.5}
 
 
 def test_closures_round_trip_and_are_checked_on_the_network(tmp_path, network):
@@ -521,5 +522,5 @@ def test_malformed_cells_only_ever_raise_input_error(exported, tmp_path_factory,
         assert exc.problems and all(p.file for p in exc.problems)
         return
     # Whatever loaded is usable.
-    scenario.shortfall()
+    shortfall(scenario)
     scenario.vehicles()

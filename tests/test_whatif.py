@@ -19,7 +19,8 @@ import shapely
 from optimizer import whatif as W
 from optimizer.errors import InputError
 from optimizer.plan import PlanOptions
-from optimizer.scenario.model import PRIORITY_OF_GRADE, load_scenario
+from optimizer.scenario import load_scenario
+from optimizer.scenario.model import PRIORITY_OF_GRADE
 
 WARDS = ("Phường Vĩnh Hải", "Phường Xương Huân")
 VINH_HAI, XUONG_HUAN = "5110101", "5110113"
@@ -367,7 +368,7 @@ def test_cli_writes_the_comparison_and_reports_bad_input(small, tmp_path):
     from click.testing import CliRunner
 
     from cli import _reported
-    from optimizer.scenario.model import export_scenario
+    from optimizer.scenario import export_scenario
     from optimizer.whatif.cli_commands import whatif
 
     command = copy.copy(whatif)

@@ -8,13 +8,24 @@ below is documented, with its source or as an assumption, in ``data/README.md``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from optimizer import datasets
+from optimizer.clock import parse_hhmm
 from optimizer.errors import InputError
 from optimizer.scenario.model import (
-    Depot, PointSettings, RationSettings, Scenario, Settings, TimeSettings, VehicleType, Zone, _complete_zones,
-    parse_hhmm,
+    Depot,
+    PointSettings,
+    RationSettings,
+    Scenario,
+    Settings,
+    TimeSettings,
+    VehicleType,
+    Zone,
+    complete_zones,
 )
+
+__all__ = ["default_scenario", "default_zones", "default_depots", "default_fleet"]
 
 NAME = "Khánh Hòa — 26/07/2021 (Chỉ thị 16)"
 DATE = dt.date(2021, 7, 26)
@@ -92,25 +103,27 @@ def _grade(ward_id: str, locality: str) -> str:
 
 
 def default_zones() -> list[Zone]:
+    """A zone for every census ward: the illustrative grades above."""
     wards = datasets.read_wards()
     zones = []
     for ward_id, name, locality in zip(wards["ward_id"], wards["ward_vn"], wards["locality"]):
         grade = _grade(ward_id, locality)
         zones.append(Zone(ward_id=ward_id, grade=grade, forbidden_profiles=RED_FORBIDDEN if grade == "red" else (),
                           ward_name=name))
-    return _complete_zones(zones)
+    return complete_zones(zones)
 
 
 def default_depots() -> list[Depot]:
+    """The Nha Trang depots at their OSM POIs, then the two approximate warehouses of Ninh Hòa and Vạn Ninh."""
     pois = datasets.read_pois()
     pois = pois.set_index(pois["osm_id"].astype(str))
     wards = datasets.read_wards().set_index("ward_id")
     depots = []
     for depot_id, osm_id, name, kind, rice, bags, open_, close, load_min in NHA_TRANG_DEPOTS:
-        osm_id = str(osm_id)
-        if osm_id not in pois.index:
-            raise InputError(f"POI {osm_id} ({name}) is not in the shipped POI file", file=datasets.POIS_FILE)
-        point = pois.loc[osm_id].geometry
+        poi_id = str(osm_id)
+        if poi_id not in pois.index:
+            raise InputError(f"POI {poi_id} ({name}) is not in the shipped POI file", file=datasets.POIS_FILE)
+        point = pois.loc[poi_id].geometry
         depots.append(
             Depot(id=depot_id, name=name, lon=float(point.x), lat=float(point.y),
                   stock_kg={"rice": float(rice), "food_bag": float(bags)}, open_s=parse_hhmm(open_),
@@ -131,6 +144,7 @@ def default_depots() -> list[Depot]:
 
 
 def default_fleet() -> list[VehicleType]:
+    """The vehicle types of :data:`FLEET`."""
     return [
         VehicleType(id=vid, name=name, profile=profile, capacity_kg=float(cap), count=count, home_depot=home,
                     shift_start_s=parse_hhmm(start), shift_end_s=parse_hhmm(end), max_trips=trips,
@@ -140,7 +154,13 @@ def default_fleet() -> list[VehicleType]:
     ]
 
 
-def build_default_scenario() -> Scenario:
+@functools.cache
+def default_scenario() -> Scenario:
+    """"Khánh Hòa — 26/07/2021 (Chỉ thị 16)", built from the shipped data (see ``data/README.md``).
+
+    Its drop points are generated from the census on the shipped truck network when first asked for
+    (:func:`optimizer.demand.drop_points`).
+    """
     return Scenario(
         name=NAME,
         date=DATE,

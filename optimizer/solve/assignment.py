@@ -17,7 +17,7 @@ import pandas as pd
 
 from optimizer.errors import InputError
 from optimizer.solve.facility import solve_facility_location
-from optimizer.scenario.model import DemandPoint, Depot
+from optimizer.scenario import DemandPoint, Depot
 
 #: Penalty multiplier per priority level (green 0 … red 3) for leaving a point unassigned: each level
 #: outweighs every lower one, so stock shortages fall on green wards first.

@@ -57,7 +57,7 @@ def whatif(base_scenario, variant_files, out, time_limit, seed, workers, dask_ad
     the --variant files; write comparison.csv, a map per variant and comparison.png into --out, and print
     the comparison."""
     from optimizer.plan import PlanOptions
-    from optimizer.scenario.model import load_scenario
+    from optimizer.scenario import load_scenario
     from optimizer.whatif.core import load_variants, run_variants
 
     base = load_scenario(None if base_scenario.strip().lower() == "default" else Path(base_scenario))

@@ -74,6 +74,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer import datasets
+from optimizer.clock import format_hhmm, parse_hhmm
 from optimizer.errors import InputError, OptimizerError, Problem
 from optimizer.network import Closure
 from optimizer.plan import PlanOptions
@@ -85,8 +86,6 @@ from optimizer.scenario.model import (
     TimeSettings,
     VehicleType,
     Zone,
-    format_hhmm,
-    parse_hhmm,
 )
 
 if TYPE_CHECKING:  # pragma: no cover

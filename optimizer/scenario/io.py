@@ -1,0 +1,702 @@
+"""Reading and writing a scenario folder, the format a planner edits in a spreadsheet.
+
+:func:`load_scenario` reads a folder (``None`` gives the embedded default "Khánh Hòa — 26/07/2021 (Chỉ thị
+16)", :func:`optimizer.scenario.default.default_scenario`); :func:`export_scenario` writes one. Tables are
+read with :mod:`optimizer.tables`; the content is checked by :func:`optimizer.scenario.validate.check_scenario`.
+
+Scenario folder
+---------------
+All text files are UTF-8 (a byte-order mark, as Excel's "CSV UTF-8" writes it, is fine; a file saved
+as Windows-1258 / Latin-1 is rejected with a message naming it). CSV files may use ``,`` or ``;`` as the
+delimiter (``;`` is what Excel writes in a Vietnamese locale; ``1,5`` is then read as 1.5). Times of
+day are ``HH:MM`` (``HH:MM:SS`` and ``24:00`` accepted). Column names are case-insensitive; columns whose
+name starts with ``note``, ``comment``, ``ghi chu`` / ``ghi_chu`` or ``_`` are ignored, any other unknown
+column is an error (it is usually a typo).
+
+``scenario.toml``
+    ``name``, ``date`` (``YYYY-MM-DD``), ``description`` and three optional tables::
+
+        [time]      operating_start = "06:00"   operating_end = "18:00"
+                    curfew_start = "19:00"      curfew_end = "06:00"   (equal values: no curfew)
+                    service_min = 5             service_s_per_kg = 0.1
+        [ration]    rice_kg_per_person_month = 15   days_per_month = 30
+                    food_bag_kg_per_household_week = 5   coverage_share = 1.0
+        [demand]    households_per_point = 100   points_per_road_km = 2   max_point_kg = 1500
+                    min_residential_km = 1.0     road_classes = ["residential", ...]   seed = 0
+
+``depots.csv`` (required)
+    ``id, name, kind, locality, lon, lat, approximate, open, close, load_time_min`` and one
+    ``stock_<commodity>_kg`` column per commodity (at least ``stock_rice_kg`` and ``stock_food_bag_kg``).
+    ``kind`` is supermarket, market, mall, warehouse or mobile (default warehouse); ``locality`` (Nha Trang,
+    Ninh Hoa, Van Ninh; Vietnamese spelling accepted) is derived from the coordinates when empty.
+``fleet.csv`` (required)
+    One row per vehicle type: ``id, name, profile, capacity_kg, count, home_depot, shift_start, shift_end,
+    max_trips, max_duration_h, cost_per_km_vnd, cost_per_hour_vnd, fixed_cost_vnd``. ``count`` vehicles
+    ``<id>-01``, ``<id>-02``, ... are made of each row (:meth:`Scenario.vehicles`).
+``zones.csv`` (optional; wards not listed are green)
+    ``ward_id`` (GSO commune code), ``ward_name`` (informative), ``grade`` (green, yellow, orange, red) and
+    ``forbidden_profiles`` (e.g. ``motorbike``; several separated by ``;`` or ``|``).
+``demand_points.csv`` (optional)
+    A planner's own drop points, replacing the ones generated from the census: ``id, ward_id, name, lon,
+    lat``, one ``demand_<commodity>_kg`` column per commodity, and optionally ``tw_start, tw_end,
+    service_min, service_s_per_kg, priority`` (default: the ward's zone), ``approximate``; ``ward_name`` and
+    ``locality`` are informative (derived from ``ward_id``).
+``closures.csv`` (optional)
+    ``kind`` (``osm_id`` or ``name``), ``value``, ``profiles`` (empty: all), ``label``.
+``closures.geojson`` (optional)
+    Polygon closures, one per feature; properties ``label`` (or ``name``) and ``profiles``.
+
+Row numbers
+    Problems name the file, the row and the column. Rows are counted as a spreadsheet shows them: the
+    header is row 1, the first data row is row 2. For ``scenario.toml`` the row is the line number (when
+    known) and the field the dotted key (``time.operating_start``).
+
+Bad input never stops at the first problem: :func:`load_scenario` collects every problem of every file
+and raises one :class:`~optimizer.errors.InputError` listing them. A stock or a fleet too small for the
+demand is not an error: :func:`optimizer.demand.shortfall` reports the kilograms short.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import shapely
+import shapely.geometry
+import tomli_w
+
+from optimizer import datasets
+from optimizer.clock import format_hhmm, parse_hhmm
+from optimizer.errors import InputError, Problem
+from optimizer.files import write_text_atomically
+from optimizer.network.graph import Closure
+from optimizer.scenario.default import default_scenario
+from optimizer.scenario.model import (
+    CLOSURES_FILE,
+    CLOSURES_GEOJSON,
+    COMMODITIES,
+    DEPOTS_FILE,
+    FLEET_FILE,
+    LOCALITY_CODES,
+    POINTS_FILE,
+    SCENARIO_FILE,
+    ZONES_FILE,
+    DemandPoint,
+    Depot,
+    PointSettings,
+    RationSettings,
+    Scenario,
+    Settings,
+    TimeSettings,
+    VehicleType,
+    Zone,
+    complete_zones,
+)
+from optimizer.scenario.validate import check_scenario
+from optimizer.tables import decode_text, fold_text, parse_number, parse_toml, read_csv_table
+
+__all__ = ["load_scenario", "export_scenario"]
+
+_LOCALITY_BY_FOLD = {fold_text(code): code for code in LOCALITY_CODES}
+_LOCALITY_BY_FOLD.update({fold_text(vn): code for code, vn in datasets.LOCALITIES.items()})
+
+
+def _ward_id_text(raw: str) -> str:
+    """GSO codes as text; ``5110101.0`` (a spreadsheet turned it into a number) → ``5110101``."""
+    text = str(raw).strip()
+    match = re.fullmatch(r"(\d+)\.0*", text)
+    return match[1] if match else text
+
+
+def _split_profiles(raw: str) -> tuple[str, ...]:
+    return tuple(p for p in re.split(r"[;,|\s]+", raw.strip().lower()) if p)
+
+
+# --------------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------------
+
+_TOML_KEYS = {
+    "": {"name", "date", "description", "time", "ration", "demand"},
+    "time": {"operating_start", "operating_end", "curfew_start", "curfew_end", "service_min", "service_s_per_kg"},
+    "ration": {"rice_kg_per_person_month", "days_per_month", "food_bag_kg_per_household_week", "coverage_share"},
+    "demand": {"households_per_point", "points_per_road_km", "max_point_kg", "min_residential_km",
+               "road_classes", "seed"},
+}
+
+DEPOT_COLUMNS = ["id", "name", "lon", "lat", "open", "close"]
+DEPOT_OPTIONAL = ["kind", "locality", "approximate", "load_time_min"]
+FLEET_COLUMNS = ["id", "profile", "capacity_kg", "count", "home_depot", "shift_start", "shift_end"]
+FLEET_OPTIONAL = ["name", "max_trips", "max_duration_h", "cost_per_km_vnd", "cost_per_hour_vnd", "fixed_cost_vnd"]
+ZONE_COLUMNS = ["ward_id", "grade"]
+ZONE_OPTIONAL = ["ward_name", "forbidden_profiles"]
+POINT_COLUMNS = ["id", "ward_id", "lon", "lat"]
+POINT_OPTIONAL = ["name", "ward_name", "locality", "tw_start", "tw_end", "service_min", "service_s_per_kg",
+                  "priority", "approximate"]
+CLOSURE_COLUMNS = ["kind", "value"]
+CLOSURE_OPTIONAL = ["profiles", "label"]
+
+
+def _read_toml(path: Path, problems: list[Problem]) -> dict:
+    file = str(path)
+    if not path.exists():
+        problems.append(Problem("file not found (every scenario folder needs one)", file))
+        return {}
+    text = decode_text(path.read_bytes(), file, problems)
+    raw = None if text is None else parse_toml(text, file, problems)
+    if raw is None:
+        return {}
+    for key, value in raw.items():
+        if key not in _TOML_KEYS[""]:
+            problems.append(Problem(f"unknown key '{key}' (known: {', '.join(sorted(_TOML_KEYS['']))})", file, None, key))
+        elif key in ("time", "ration", "demand"):
+            if not isinstance(value, dict):
+                problems.append(Problem(f"'{key}' must be a table [{key}]", file, None, key))
+                continue
+            for sub in value:
+                if sub not in _TOML_KEYS[key]:
+                    problems.append(
+                        Problem(f"unknown key (known: {', '.join(sorted(_TOML_KEYS[key]))})", file, None, f"{key}.{sub}")
+                    )
+    return raw
+
+
+@dataclass(frozen=True)
+class _TomlSettings:
+    """The values of ``scenario.toml`` with their problems recorded in ``problems``."""
+
+    raw: dict
+    file: str
+    problems: list[Problem]
+
+    def bad(self, key: str, message: str) -> None:
+        """Record a problem of the dotted key ``key``."""
+        self.problems.append(Problem(message, self.file, None, key))
+
+    def table(self, key: str) -> dict:
+        """The table ``[key]`` (empty when absent or not a table)."""
+        value = self.raw.get(key, {})
+        return value if isinstance(value, dict) else {}
+
+    def number(self, section: str, key: str, default: float, *, positive: bool = True,
+               maximum: float | None = None, integer: bool = False) -> float:
+        """``[section] key``: a number (greater than 0 when ``positive``, else 0 or more); ``default`` if bad."""
+        value = self.table(section).get(key, default)
+        message = ""
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            message = f"must be a number, got {value!r}"
+        elif integer and value != int(value):
+            message = f"must be a whole number, got {value!r}"
+        elif (positive and value <= 0) or (not positive and value < 0):
+            message = f"must be {'greater than 0' if positive else '0 or more'}, got {value!r}"
+        elif maximum is not None and value > maximum:
+            message = f"must be {maximum:g} or less, got {value!r}"
+        if message:
+            self.bad(f"{section}.{key}", message)
+            return default
+        return value
+
+    def clock(self, key: str, default: int) -> int:
+        """``[time] key``: a time of day in seconds since midnight; ``default`` when absent or bad."""
+        value = self.table("time").get(key)
+        if value is None:
+            return default
+        if isinstance(value, dt.time):
+            return value.hour * 3600 + value.minute * 60 + value.second
+        try:
+            return parse_hhmm(str(value))
+        except ValueError as exc:
+            self.bad(f"time.{key}", str(exc))
+            return default
+
+
+def _toml_header(toml: _TomlSettings) -> tuple[str, dt.date, str]:
+    """``name``, ``date`` and ``description``."""
+    name = toml.raw.get("name", "")
+    if not isinstance(name, str) or not name.strip():
+        toml.bad("name", "a scenario name (text) is needed")
+        name = str(name or "")
+    date = _toml_date(toml)
+    description = toml.raw.get("description", "")
+    if not isinstance(description, str):
+        toml.bad("description", "must be text")
+        description = str(description)
+    return name.strip(), date, description
+
+
+def _toml_date(toml: _TomlSettings) -> dt.date:
+    date_raw = toml.raw.get("date")
+    if isinstance(date_raw, dt.datetime):
+        return date_raw.date()
+    if isinstance(date_raw, dt.date):
+        return date_raw
+    if isinstance(date_raw, str):
+        try:
+            return dt.date.fromisoformat(date_raw.strip())
+        except ValueError:
+            toml.bad("date", f"'{date_raw}' is not a date YYYY-MM-DD")
+    else:
+        toml.bad("date", "a date YYYY-MM-DD is needed")
+    return dt.date(2021, 7, 26)
+
+
+def _toml_time(toml: _TomlSettings) -> TimeSettings:
+    """The ``[time]`` table."""
+    base = TimeSettings()
+    time = TimeSettings(
+        operating_start_s=toml.clock("operating_start", base.operating_start_s),
+        operating_end_s=toml.clock("operating_end", base.operating_end_s),
+        curfew_start_s=toml.clock("curfew_start", base.curfew_start_s),
+        curfew_end_s=toml.clock("curfew_end", base.curfew_end_s),
+        service_s=int(round(60 * toml.number("time", "service_min", base.service_s / 60, positive=False))),
+        service_s_per_kg=float(toml.number("time", "service_s_per_kg", base.service_s_per_kg, positive=False)),
+    )
+    if time.operating_end_s <= time.operating_start_s:
+        toml.bad("time.operating_end", "the operating window must end after it starts")
+    return time
+
+
+def _toml_ration(toml: _TomlSettings) -> RationSettings:
+    """The ``[ration]`` table."""
+    r = RationSettings()
+    return RationSettings(
+        rice_kg_per_person_month=float(toml.number("ration", "rice_kg_per_person_month", r.rice_kg_per_person_month,
+                                                   positive=False)),
+        days_per_month=float(toml.number("ration", "days_per_month", r.days_per_month, maximum=31)),
+        food_bag_kg_per_household_week=float(
+            toml.number("ration", "food_bag_kg_per_household_week", r.food_bag_kg_per_household_week, positive=False)
+        ),
+        coverage_share=float(toml.number("ration", "coverage_share", r.coverage_share, positive=False, maximum=1.0)),
+    )
+
+
+def _toml_points(toml: _TomlSettings) -> PointSettings:
+    """The ``[demand]`` table."""
+    p = PointSettings()
+    classes = toml.table("demand").get("road_classes", list(p.road_classes))
+    if not isinstance(classes, list) or not classes or not all(isinstance(c, str) and c for c in classes):
+        toml.bad("demand.road_classes", "must be a non-empty list of OSM road classes")
+        classes = list(p.road_classes)
+    return PointSettings(
+        households_per_point=float(toml.number("demand", "households_per_point", p.households_per_point)),
+        points_per_road_km=float(toml.number("demand", "points_per_road_km", p.points_per_road_km)),
+        max_point_kg=float(toml.number("demand", "max_point_kg", p.max_point_kg)),
+        min_residential_km=float(toml.number("demand", "min_residential_km", p.min_residential_km, positive=False)),
+        road_classes=tuple(classes),
+        seed=int(toml.number("demand", "seed", p.seed, positive=False, integer=True)),
+    )
+
+
+def _locality_of(lon: float, lat: float) -> str:
+    """Locality of the ward containing the point (nearest ward within the buffered area)."""
+    wards = datasets.read_wards()
+    point = shapely.Point(lon, lat)
+    inside = wards[wards.geometry.contains(point)]
+    if len(inside):
+        return str(inside.iloc[0]["locality"])
+    distances = wards.geometry.distance(point)
+    return str(wards.loc[distances.idxmin(), "locality"])
+
+
+def _read_depots(folder: Path, problems: list[Problem]) -> list[tuple[Depot, int]]:
+    table = read_csv_table(folder / DEPOTS_FILE, problems=problems, required=DEPOT_COLUMNS, optional=DEPOT_OPTIONAL,
+                      prefixes=("stock_",))
+    if table is None:
+        return []
+    stock_columns = [c for c in table.columns if c.startswith("stock_")]
+    for column in stock_columns:
+        if not (column.endswith("_kg") and len(column) > len("stock__kg")):
+            problems.append(Problem("stock columns are named stock_<commodity>_kg", table.file, 1, column))
+    for commodity in COMMODITIES:
+        if f"stock_{commodity}_kg" not in table.columns:
+            problems.append(Problem(f"missing column 'stock_{commodity}_kg'", table.file, 1, f"stock_{commodity}_kg"))
+    stock_columns = [c for c in stock_columns if c.endswith("_kg") and len(c) > len("stock__kg")]
+    depots = []
+    for row in table.iter_rows(problems):
+        depot_id = row.identifier("id")
+        name = row.text("name", default=depot_id)
+        lon = row.number("lon")
+        lat = row.number("lat")
+        stock = {c[len("stock_"):-len("_kg")]: row.number(c, required=False, default=0.0) for c in stock_columns}
+        open_s = row.time("open")
+        close_s = row.time("close")
+        load_min = row.number("load_time_min", required=False, default=20.0, minimum=0, maximum=24 * 60)
+        approximate = row.flag("approximate")
+        kind = fold_text(row.text("kind", default="warehouse"))
+        locality_raw = row.text("locality")
+        locality = ""
+        if locality_raw:
+            locality = _LOCALITY_BY_FOLD.get(fold_text(locality_raw), "")
+            if not locality:
+                row.problem(f"unknown locality '{locality_raw}' (use Nha Trang, Ninh Hoa or Van Ninh)", "locality")
+        if row.bad:
+            continue
+        depots.append((
+            Depot(id=depot_id, name=name, lon=float(lon), lat=float(lat), stock_kg={k: float(v) for k, v in stock.items()},
+                  open_s=int(open_s), close_s=int(close_s), load_time_s=int(round(load_min * 60)),
+                  approximate=approximate, locality=locality, kind=kind),
+            row.line,
+        ))
+    return depots
+
+
+def _read_fleet(folder: Path, problems: list[Problem]) -> list[tuple[VehicleType, int]]:
+    table = read_csv_table(folder / FLEET_FILE, problems=problems, required=FLEET_COLUMNS, optional=FLEET_OPTIONAL)
+    if table is None:
+        return []
+    fleet = []
+    for row in table.iter_rows(problems):
+        vt_id = row.identifier("id")
+        profile = row.text("profile", required=True).lower()
+        capacity = row.number("capacity_kg")
+        count = row.number("count", integer=True)
+        home = row.identifier("home_depot")
+        start = row.time("shift_start")
+        end = row.time("shift_end")
+        trips = row.number("max_trips", required=False, default=1, integer=True)
+        duration_h = row.number("max_duration_h", required=False, default=None)
+        costs = [row.number(c, required=False, default=0.0) for c in
+                 ("cost_per_km_vnd", "cost_per_hour_vnd", "fixed_cost_vnd")]
+        if row.bad:
+            continue
+        fleet.append((
+            VehicleType(
+                id=vt_id, name=row.text("name", default=vt_id), profile=profile, capacity_kg=float(capacity),
+                count=int(count), home_depot=home, shift_start_s=int(start), shift_end_s=int(end),
+                max_trips=int(trips),
+                max_duration_s=None if duration_h is None else int(round(duration_h * 3600)),
+                cost_per_km_vnd=float(costs[0]), cost_per_hour_vnd=float(costs[1]), fixed_cost_vnd=float(costs[2]),
+            ),
+            row.line,
+        ))
+    return fleet
+
+
+def _read_zones(folder: Path, problems: list[Problem]) -> list[tuple[Zone, int]]:
+    table = read_csv_table(folder / ZONES_FILE, problems=problems, required=ZONE_COLUMNS, optional=ZONE_OPTIONAL, must_exist=False)
+    if table is None:
+        return []
+    zones = []
+    for row in table.iter_rows(problems):
+        ward_id = _ward_id_text(row.identifier("ward_id"))
+        grade = fold_text(row.text("grade", required=True))
+        forbidden = _split_profiles(row.text("forbidden_profiles"))
+        if row.bad:
+            continue
+        zones.append((Zone(ward_id=ward_id, grade=grade, forbidden_profiles=forbidden, ward_name=row.text("ward_name")),
+                      row.line))
+    return zones
+
+
+def _read_points(
+    folder: Path, time: TimeSettings, problems: list[Problem]
+) -> list[tuple[DemandPoint, bool, int]] | None:
+    """The planner's points, each with whether its priority came from the file, and its row."""
+    table = read_csv_table(folder / POINTS_FILE, problems=problems, required=POINT_COLUMNS, optional=POINT_OPTIONAL,
+                      prefixes=("demand_",), must_exist=False)
+    if table is None:
+        return None
+    demand_columns = [c for c in table.columns if c.startswith("demand_")]
+    for column in demand_columns:
+        if not (column.endswith("_kg") and len(column) > len("demand__kg")):
+            problems.append(Problem("demand columns are named demand_<commodity>_kg", table.file, 1, column))
+    demand_columns = [c for c in demand_columns if c.endswith("_kg") and len(c) > len("demand__kg")]
+    if not demand_columns:
+        problems.append(Problem("no demand_<commodity>_kg column (e.g. demand_rice_kg)", table.file, 1, "demand_rice_kg"))
+        return []
+    wards = datasets.read_wards()
+    ward_names = dict(zip(wards["ward_id"], wards["ward_vn"].astype(str)))
+    ward_localities = dict(zip(wards["ward_id"], wards["locality"].astype(str)))
+    out = []
+    for row in table.iter_rows(problems):
+        point_id = row.identifier("id")
+        ward_id = _ward_id_text(row.identifier("ward_id"))
+        lon = row.number("lon")
+        lat = row.number("lat")
+        demand = {c[len("demand_"):-len("_kg")]: row.number(c, required=False, default=0.0) for c in demand_columns}
+        tw_start = row.time("tw_start", default=time.operating_start_s)
+        tw_end = row.time("tw_end", default=time.operating_end_s)
+        service_min = row.number("service_min", required=False, default=time.service_s / 60)
+        per_kg = row.number("service_s_per_kg", required=False, default=time.service_s_per_kg)
+        priority_raw = row.cells.get("priority", "")
+        priority = row.number("priority", required=False, default=0, integer=True)
+        approximate = row.flag("approximate")
+        if row.bad:
+            continue
+        known = ward_id in ward_names
+        out.append(
+            (
+                DemandPoint(
+                    id=point_id, ward_id=ward_id,
+                    ward_name=ward_names[ward_id] if known else row.text("ward_name"),
+                    locality=ward_localities[ward_id] if known else row.text("locality"),
+                    name=row.text("name", default=point_id), lon=float(lon), lat=float(lat),
+                    demand_kg={k: float(v) for k, v in demand.items()}, tw_start_s=int(tw_start), tw_end_s=int(tw_end),
+                    service_s=int(round(service_min * 60)), service_s_per_kg=float(per_kg), priority=int(priority),
+                    approximate=approximate,
+                ),
+                bool(priority_raw),
+                row.line,
+            )
+        )
+    return out
+
+
+def _read_closures(folder: Path, problems: list[Problem]) -> list[tuple[Closure, int]]:
+    closures: list[tuple[Closure, int]] = []
+    table = read_csv_table(folder / CLOSURES_FILE, problems=problems, required=CLOSURE_COLUMNS, optional=CLOSURE_OPTIONAL,
+                      must_exist=False)
+    for row in table.iter_rows(problems) if table else ():
+        kind = row.text("kind", required=True).lower()
+        value: Any = row.text("value", required=True)
+        if kind == "osm_id" and value:
+            parsed = parse_number(value, decimal_comma=False)
+            if parsed is None or parsed != int(parsed):
+                row.problem(f"'{value}' is not an OSM way id", "value")
+            else:
+                value = int(parsed)
+        elif kind == "polygon":
+            row.problem("polygon closures go in closures.geojson", "kind")
+        elif kind and kind != "name":
+            row.problem(f"unknown closure kind '{kind}' (use osm_id or name)", "kind")
+        if row.bad:
+            continue
+        closure_kind: Literal["osm_id", "name"] = "osm_id" if kind == "osm_id" else "name"
+        closures.append((Closure(closure_kind, value, _split_profiles(row.text("profiles")), row.text("label")),
+                         row.line))
+
+    path = folder / CLOSURES_GEOJSON
+    if path.exists():
+        file = str(path)
+        text = decode_text(path.read_bytes(), file, problems)
+        if text is not None:
+            try:
+                data = json.loads(text)
+                features = data["features"] if data.get("type") == "FeatureCollection" else [data]
+            except (json.JSONDecodeError, AttributeError, KeyError, TypeError) as exc:
+                problems.append(Problem(f"not a GeoJSON FeatureCollection ({exc})", file))
+                features = []
+            for number, feature in enumerate(features, start=1):
+                try:
+                    geom = shapely.geometry.shape(feature["geometry"])
+                    props = feature.get("properties") or {}
+                except Exception as exc:  # shapely raises several types for malformed geometry
+                    problems.append(Problem(f"feature {number} has no readable geometry ({exc})", file, number,
+                                            "geometry"))
+                    continue
+                if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
+                    problems.append(Problem("closure geometry must be a Polygon or MultiPolygon", file, number, "geometry"))
+                    continue
+                if not geom.is_valid:
+                    geom = shapely.make_valid(geom)
+                profiles = props.get("profiles") or ""
+                profiles = _split_profiles(profiles if isinstance(profiles, str) else ";".join(map(str, profiles)))
+                label = str(props.get("label") or props.get("name") or "")
+                closures.append((Closure("polygon", geom, profiles, label), number))
+    return closures
+
+
+def load_scenario(path: str | Path | None = None) -> Scenario:
+    """Load a scenario folder (or its ``scenario.toml``); ``None`` gives the embedded default.
+
+    Raises
+    ------
+    InputError
+        Listing every problem of every file (file, row, column): missing columns, unknown ids, bad
+        numbers or times, coordinates outside the three localities, duplicate ids, files not in UTF-8, ...
+    """
+    if path is None:
+        return default_scenario()
+    folder = Path(path)
+    if folder.is_file() and folder.name == SCENARIO_FILE:
+        folder = folder.parent
+    if not folder.exists():
+        raise InputError("scenario folder not found", file=folder)
+    if not folder.is_dir():
+        raise InputError("a scenario is a folder holding scenario.toml, depots.csv, fleet.csv, ...", file=folder)
+    problems: list[Problem] = []
+    raw = _read_toml(folder / SCENARIO_FILE, problems)
+    toml = _TomlSettings(raw, str(folder / SCENARIO_FILE), problems)
+    name, date, description = _toml_header(toml)
+    time = _toml_time(toml)
+    settings = Settings(ration=_toml_ration(toml), points=_toml_points(toml))
+    depots = _read_depots(folder, problems)
+    fleet = _read_fleet(folder, problems)
+    zones_read = _read_zones(folder, problems)
+    points_read = _read_points(folder, time, problems)
+    closures = _read_closures(folder, problems)
+    plain = [(c, r) for c, r in closures if c.kind != "polygon"]
+    polygons = [(c, r) for c, r in closures if c.kind == "polygon"]
+
+    zones = complete_zones([z for z, _ in zones_read])
+    by_ward = {z.ward_id: z for z in zones}
+    depot_list = [d if d.locality else dataclasses.replace(d, locality=_locality_of(d.lon, d.lat)) for d, _ in depots]
+    points = None
+    if points_read is not None:
+        points = tuple(
+            p if explicit or p.ward_id not in by_ward else dataclasses.replace(p, priority=by_ward[p.ward_id].priority)
+            for p, explicit, _ in points_read
+        )
+    rows = {
+        DEPOTS_FILE: tuple(r for _, r in depots),
+        FLEET_FILE: tuple(r for _, r in fleet),
+        ZONES_FILE: tuple(r for _, r in zones_read),
+        POINTS_FILE: tuple(r for *_, r in points_read or ()),
+        CLOSURES_FILE: tuple(r for _, r in plain),
+        CLOSURES_GEOJSON: tuple(r for _, r in polygons),
+    }
+    scenario = Scenario(
+        name=name, date=date, description=description, settings=settings, time=time, depots=tuple(depot_list),
+        vehicle_types=tuple(v for v, _ in fleet), demand_points=points, zones=tuple(zones),
+        closures=tuple(c for c, _ in plain + polygons), source=folder, source_rows=rows,
+    )
+    problems.extend(check_scenario(scenario))
+    if problems:
+        raise InputError(list(dict.fromkeys(problems)))
+    return scenario
+
+
+# --------------------------------------------------------------------------------------------------
+# Export
+# --------------------------------------------------------------------------------------------------
+
+
+def _fmt(value: Any) -> str:
+    """Numbers as a spreadsheet shows them, exactly round-tripping (``repr`` for non-integers)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+def _csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_fmt(v) for v in row])
+    return buffer.getvalue()
+
+
+def _scenario_toml(scenario: Scenario) -> str:
+    t, r, p = scenario.time, scenario.settings.ration, scenario.settings.points
+    data = {
+        "name": scenario.name,
+        "date": scenario.date.isoformat(),
+        "description": scenario.description,
+        "time": {
+            "operating_start": format_hhmm(t.operating_start_s),
+            "operating_end": format_hhmm(t.operating_end_s),
+            "curfew_start": format_hhmm(t.curfew_start_s),
+            "curfew_end": format_hhmm(t.curfew_end_s),
+            "service_min": t.service_s / 60,
+            "service_s_per_kg": t.service_s_per_kg,
+        },
+        "ration": dataclasses.asdict(r),
+        "demand": {**dataclasses.asdict(p), "road_classes": list(p.road_classes)},
+    }
+    header = (
+        "# Scenario of one planning day (see optimizer/scenario.py and data/README.md).\n"
+        "# Times HH:MM; ration in kg; [demand] shapes the drop points generated from the census\n"
+        "# (ignored when demand_points.csv is present).\n"
+    )
+    return header + tomli_w.dumps(data)
+
+
+def export_scenario(
+    scenario: Scenario,
+    folder: str | Path,
+    *,
+    demand_points: Sequence[DemandPoint] | None = None,
+) -> Path:
+    """Write the scenario as editable files (UTF-8 with BOM, so Excel shows Vietnamese names).
+
+    Every file is written to a temporary file in ``folder`` and renamed over the old one, so no file is
+    ever half-written. Optional files the scenario does not have (``demand_points.csv``, closures) are
+    removed from the folder, so loading it back gives the same scenario.
+
+    Parameters
+    ----------
+    demand_points
+        Drop points to write to ``demand_points.csv`` when the scenario has none of its own, e.g. the generated
+        ones (:func:`optimizer.demand.drop_points`), for a planner to edit. Planner points are always written.
+
+    Returns
+    -------
+    Path
+        The folder.
+    """
+    folder = Path(folder)
+    commodities = scenario.commodities
+    files: dict[str, str] = {SCENARIO_FILE: _scenario_toml(scenario)}
+    files[DEPOTS_FILE] = _csv_text(
+        ["id", "name", "kind", "locality", "lon", "lat", "approximate", "open", "close", "load_time_min",
+         *[f"stock_{c}_kg" for c in commodities]],
+        [[d.id, d.name, d.kind, d.locality, d.lon, d.lat, d.approximate, format_hhmm(d.open_s), format_hhmm(d.close_s),
+          d.load_time_s / 60, *[d.stock_kg.get(c, 0.0) for c in commodities]] for d in scenario.depots],
+    )
+    files[FLEET_FILE] = _csv_text(
+        ["id", "name", "profile", "capacity_kg", "count", "home_depot", "shift_start", "shift_end", "max_trips",
+         "max_duration_h", "cost_per_km_vnd", "cost_per_hour_vnd", "fixed_cost_vnd"],
+        [[v.id, v.name, v.profile, v.capacity_kg, v.count, v.home_depot, format_hhmm(v.shift_start_s),
+          format_hhmm(v.shift_end_s), v.max_trips, None if v.max_duration_s is None else v.max_duration_s / 3600,
+          v.cost_per_km_vnd, v.cost_per_hour_vnd, v.fixed_cost_vnd] for v in scenario.vehicle_types],
+    )
+    files[ZONES_FILE] = _csv_text(
+        ["ward_id", "ward_name", "grade", "forbidden_profiles"],
+        [[z.ward_id, z.ward_name, z.grade, ";".join(z.forbidden_profiles)] for z in scenario.zones],
+    )
+    points = scenario.demand_points
+    if points is None and demand_points is not None:
+        points = tuple(demand_points)
+    if points is not None:
+        point_commodities = list(dict.fromkeys(c for p in points for c in p.demand_kg)) or list(COMMODITIES)
+        files[POINTS_FILE] = _csv_text(
+            ["id", "ward_id", "ward_name", "locality", "name", "lon", "lat",
+             *[f"demand_{c}_kg" for c in point_commodities], "tw_start", "tw_end", "service_min", "service_s_per_kg",
+             "priority", "approximate"],
+            [[p.id, p.ward_id, p.ward_name, p.locality, p.name, p.lon, p.lat,
+              *[p.demand_kg.get(c, 0.0) for c in point_commodities], format_hhmm(p.tw_start_s), format_hhmm(p.tw_end_s),
+              p.service_s / 60, p.service_s_per_kg, p.priority, p.approximate] for p in points],
+        )
+    plain = [c for c in scenario.closures if c.kind != "polygon"]
+    polygons = [c for c in scenario.closures if c.kind == "polygon"]
+    if plain:
+        files[CLOSURES_FILE] = _csv_text(["kind", "value", "profiles", "label"],
+                                         [[c.kind, c.value, ";".join(c.profiles), c.label] for c in plain])
+    if polygons:
+        collection = {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "properties": {"label": c.label, "profiles": ";".join(c.profiles)},
+                 "geometry": shapely.geometry.mapping(c.value)}
+                for c in polygons
+            ],
+        }
+        files[CLOSURES_GEOJSON] = json.dumps(collection, ensure_ascii=False, indent=1)
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        encoding = "utf-8-sig" if name.endswith(".csv") else "utf-8"
+        write_text_atomically(folder / name, text, encoding=encoding)
+    for name in (POINTS_FILE, CLOSURES_FILE, CLOSURES_GEOJSON):
+        if name not in files and (folder / name).exists():
+            (folder / name).unlink()
+    return folder
+

@@ -1,0 +1,388 @@
+"""The one reader of planner-edited tables (CSV files) that collects problems instead of stopping.
+
+A planner edits tables in a spreadsheet (and settings in TOML, :func:`parse_toml`); every mistake of every file should be reported at once, naming
+the file, the spreadsheet row and the column. :func:`read_csv_table` reads one file and records each
+structural problem (not UTF-8, empty, duplicate, unknown or missing columns, rows longer than the header)
+in a list of :class:`~optimizer.errors.Problem`; a :class:`Row` then gives typed access to the cells and
+turns every bad cell into a problem.
+
+Conventions
+    Text is UTF-8 (a byte-order mark, as Excel's "CSV UTF-8" writes it, is fine). The delimiter is ``,``,
+    ``;`` or a tab, whichever the header uses most; with ``;`` (Excel in a Vietnamese locale) ``1,5`` reads
+    as 1.5. Column names are case-insensitive; columns whose name starts with ``note``, ``comment``,
+    ``ghi chu`` / ``ghi_chu`` or ``_`` are ignored. Rows are numbered as a spreadsheet shows them: the
+    header is row 1, the first data row row 2; empty rows are skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, overload
+
+from optimizer.clock import parse_hhmm
+from optimizer.errors import Problem
+
+__all__ = ["Table", "Row", "read_csv_table", "decode_text", "parse_toml", "fold_text", "parse_number", "TRUE_WORDS",
+           "FALSE_WORDS", "IGNORED_PREFIXES"]
+
+#: Cell values read as true / false by :meth:`Row.flag` (after :func:`fold_text`).
+TRUE_WORDS = frozenset({"true", "1", "yes", "y", "x", "co", "t"})
+FALSE_WORDS = frozenset({"false", "0", "no", "n", "khong", "f", ""})
+#: Columns starting with one of these are notes, not data.
+IGNORED_PREFIXES = ("note", "comment", "ghi chu", "ghi_chu", "_")
+_DELIMITERS = (",", ";", "\t")
+
+
+def fold_text(text: str) -> str:
+    """Lower-case ASCII form for tolerant matching of names (Ninh Hòa → ninh hoa)."""
+    text = unicodedata.normalize("NFD", str(text)).replace("đ", "d").replace("Đ", "D")
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold().strip()
+
+
+def decode_text(data: bytes, file: str, problems: list[Problem]) -> str | None:
+    """UTF-8 text (byte-order mark removed, NFC), or ``None`` with a problem naming the file and line.
+
+    Parameters
+    ----------
+    data
+        The file's bytes.
+    file
+        The file's name, for the problem.
+    problems
+        Where a problem is appended.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(
+            Problem(
+                f"file is not UTF-8 text (byte 0x{data[exc.start]:02X} at line {line}; it looks saved as "
+                "Windows-1258/Latin-1): save it as 'CSV UTF-8' and load again",
+                file, line, None,
+            )
+        )
+        return None
+    return unicodedata.normalize("NFC", text)
+
+
+def parse_toml(text: str, file: str, problems: list[Problem]) -> dict[str, Any] | None:
+    """The TOML document, or ``None`` with a problem naming the file and the line of the syntax error.
+
+    Parameters
+    ----------
+    text
+        The file's text (:func:`decode_text`).
+    file
+        The file's name, for the problem.
+    problems
+        Where a problem is appended.
+    """
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        problems.append(Problem(f"not valid TOML: {exc}", file, int(match[1]) if match else None))
+        return None
+
+
+def parse_number(raw: str, *, decimal_comma: bool) -> float | None:
+    """A finite number written by a person (spaces and ``_`` allowed), or ``None``.
+
+    Parameters
+    ----------
+    raw
+        The cell's text.
+    decimal_comma
+        ``1,5`` means 1.5 (files delimited by ``;``); otherwise a comma makes the text not a number.
+    """
+    text = raw.strip().replace("\u00a0", "").replace(" ", "").replace("_", "")
+    if "," in text:
+        if not decimal_comma or "." in text:
+            return None
+        text = text.replace(",", ".")
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class Table:
+    """The usable content of one CSV file.
+
+    Attributes
+    ----------
+    file
+        The file's name, as problems show it.
+    columns
+        Lower-cased header names in file order (an empty name for an unnamed column).
+    rows
+        ``(spreadsheet row, cells by column)`` of every non-empty data row; cells are stripped text.
+    decimal_comma
+        The file is delimited by ``;``, so ``1,5`` is 1.5.
+    """
+
+    file: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[int, dict[str, str]], ...]
+    decimal_comma: bool
+
+    def iter_rows(self, problems: list[Problem]) -> Iterator[Row]:
+        """A :class:`Row` for each data row, recording its problems in ``problems``."""
+        for line, cells in self.rows:
+            yield Row(self, line, cells, problems)
+
+
+class Row:
+    """Typed access to one row of a :class:`Table`; every bad cell becomes a problem and marks the row bad.
+
+    Parameters
+    ----------
+    table
+        The table the row belongs to.
+    line
+        Its spreadsheet row.
+    cells
+        Column → stripped text.
+    problems
+        Where problems are appended.
+    """
+
+    def __init__(self, table: Table, line: int, cells: dict[str, str], problems: list[Problem]):
+        self.table, self.line, self.cells, self.problems = table, line, cells, problems
+        self.bad = False
+
+    def problem(self, message: str, column: str | None) -> None:
+        """Record a problem of this row (and mark it bad)."""
+        self.problems.append(Problem(message, self.table.file, self.line, column))
+        self.bad = True
+
+    def text(self, column: str, *, required: bool = False, default: str = "") -> str:
+        """The cell's text; ``default`` when empty (a problem when ``required``)."""
+        value = self.cells.get(column, "")
+        if not value:
+            if required:
+                self.problem("value is missing", column)
+            return default
+        return value
+
+    def identifier(self, column: str) -> str:
+        """A required id (text)."""
+        return self.text(column, required=True)
+
+    @overload
+    def number(
+        self, column: str, *, required: bool = ..., default: float = ..., minimum: float | None = ...,
+        strictly_positive: bool = ..., integer: bool = ..., maximum: float | None = ...,
+    ) -> float: ...
+
+    @overload
+    def number(
+        self, column: str, *, required: bool = ..., default: None, minimum: float | None = ...,
+        strictly_positive: bool = ..., integer: bool = ..., maximum: float | None = ...,
+    ) -> float | None: ...
+
+    def number(
+        self, column: str, *, required: bool = True, default: float | None = math.nan, minimum: float | None = None,
+        strictly_positive: bool = False, integer: bool = False, maximum: float | None = None,
+    ) -> float | None:
+        """The cell as a number (an ``int`` when ``integer``).
+
+        Parameters
+        ----------
+        column
+            Column name.
+        required
+            An empty cell is a problem.
+        default
+            Returned for an empty or bad cell (NaN unless given; a bad cell also marks the row bad).
+        minimum, maximum, strictly_positive, integer
+            Bounds and wholeness; a value outside is a problem.
+        """
+        raw = self.cells.get(column, "")
+        if not raw:
+            if required:
+                self.problem("value is missing", column)
+            return default
+        value = parse_number(raw, decimal_comma=self.table.decimal_comma)
+        message = _number_problem(value, raw, minimum=minimum, maximum=maximum,
+                                  strictly_positive=strictly_positive, integer=integer)
+        if value is None or message:
+            self.problem(message or f"'{raw}' is not a number", column)
+            return default
+        return int(value) if integer else value
+
+    def time(self, column: str, *, default: int | None = None) -> int:
+        """A time of day ``HH:MM`` in seconds since midnight.
+
+        ``default`` is returned for an empty cell; without one the cell is required. A missing or bad
+        required time is a problem and gives 0 (the row is marked bad).
+        """
+        raw = self.cells.get(column, "")
+        fallback = 0 if default is None else default
+        if not raw:
+            if default is None:
+                self.problem("value is missing (a time HH:MM)", column)
+            return fallback
+        try:
+            return parse_hhmm(raw)
+        except ValueError as exc:
+            self.problem(str(exc), column)
+            return fallback
+
+    def flag(self, column: str, *, default: bool = False) -> bool:
+        """A yes/no cell (:data:`TRUE_WORDS`, :data:`FALSE_WORDS`); ``default`` when empty."""
+        raw = self.cells.get(column, "")
+        if not raw:
+            return default
+        folded = fold_text(raw)
+        if folded in TRUE_WORDS:
+            return True
+        if folded in FALSE_WORDS:
+            return False
+        self.problem(f"'{raw}' is not true/false", column)
+        return default
+
+
+def _number_problem(
+    value: float | None, raw: str, *, minimum: float | None, maximum: float | None, strictly_positive: bool,
+    integer: bool,
+) -> str:
+    """What is wrong with a parsed number (empty when nothing is)."""
+    if value is None:
+        return f"'{raw}' is not a number"
+    if integer and value != int(value):
+        return f"'{raw}' is not a whole number"
+    if strictly_positive and value <= 0:
+        return f"must be greater than 0, got {raw}"
+    if minimum is not None and value < minimum:
+        return f"must be {minimum:g} or more, got {raw}"
+    if maximum is not None and value > maximum:
+        return f"must be {maximum:g} or less, got {raw}"
+    return ""
+
+
+def read_csv_table(
+    path: Path,
+    *,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+    prefixes: Sequence[str] = (),
+    must_exist: bool = True,
+    problems: list[Problem],
+) -> Table | None:
+    """Read one CSV file, recording every structural problem.
+
+    Parameters
+    ----------
+    path
+        The file.
+    required, optional
+        Column names (lower case); a missing required column is a problem.
+    prefixes
+        Further columns allowed by prefix (``stock_`` for ``stock_<commodity>_kg``).
+    must_exist
+        A missing file is a problem; otherwise it gives ``None`` silently.
+    problems
+        Where problems are appended.
+
+    Returns
+    -------
+    Table or None
+        ``None`` when the file is absent or its rows cannot be used.
+    """
+    text = _read_text(path, must_exist=must_exist, problems=problems)
+    if text is None:
+        return None
+    file = str(path)
+    first_line = text.splitlines()[0]
+    delimiter = max(_DELIMITERS, key=lambda d: (first_line.count(d), d == ","))
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        problems.append(Problem(f"not a readable CSV file ({exc})", file))
+        return None
+    columns = [h.strip().lower() for h in records[0]]
+    header_problems = _header_problems(file, columns, required=required, optional=optional, prefixes=prefixes)
+    if header_problems:
+        problems.extend(header_problems)
+        return None
+    rows = _data_rows(file, columns, records[1:], problems)
+    return Table(file, tuple(columns), tuple(rows), decimal_comma=delimiter == ";")
+
+
+def _read_text(path: Path, *, must_exist: bool, problems: list[Problem]) -> str | None:
+    """The file's non-empty text, or ``None`` (with a problem unless an optional file is absent)."""
+    file = str(path)
+    if not path.exists():
+        if must_exist:
+            problems.append(Problem("file not found", file))
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(f"cannot read file ({exc.strerror or exc})", file))
+        return None
+    text = decode_text(data, file, problems)
+    if text is None:
+        return None
+    if not text.strip():
+        problems.append(Problem("file is empty (a header row is needed)", file, 1))
+        return None
+    return text
+
+
+def _header_problems(
+    file: str, columns: Sequence[str], *, required: Sequence[str], optional: Sequence[str], prefixes: Sequence[str]
+) -> list[Problem]:
+    """Duplicate, unknown and missing columns."""
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for name in columns:
+        if name in seen and name:
+            problems.append(Problem(f"column '{name}' appears twice", file, 1, name))
+        seen.add(name)
+    known = set(required) | set(optional)
+    expected = ", ".join(list(required) + list(optional))
+    if prefixes:
+        expected += f", {', '.join(p + '*' for p in prefixes)}"
+    for name in columns:
+        if not name or name in known or name.startswith(tuple(prefixes)) or _is_note(name):
+            continue
+        problems.append(
+            Problem(f"unknown column '{name}' (expected {expected}; prefix it with 'note' to keep it)", file, 1, name)
+        )
+    problems += [Problem(f"missing column '{name}'", file, 1, name) for name in required if name not in columns]
+    return problems
+
+
+def _is_note(name: str) -> bool:
+    return name.startswith(IGNORED_PREFIXES) or fold_text(name).startswith(IGNORED_PREFIXES)
+
+
+def _data_rows(
+    file: str, columns: Sequence[str], records: Sequence[Sequence[str]], problems: list[Problem]
+) -> list[tuple[int, dict[str, str]]]:
+    """Non-empty rows by spreadsheet row; a row with more cells than the header is a problem."""
+    rows = []
+    for number, record in enumerate(records, start=2):
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) > len(columns) and any(cell.strip() for cell in record[len(columns):]):
+            problems.append(
+                Problem(f"row has {len(record)} cells but the header has {len(columns)} columns", file, number)
+            )
+            continue
+        cells = {name: (record[i].strip() if i < len(record) else "") for i, name in enumerate(columns) if name}
+        rows.append((number, cells))
+    return rows
