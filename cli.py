@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from optimizer.errors import OptimizerError
+from optimizer.errors import InputError, OptimizerError
 
 #: Exit codes, documented in the README.
 EXIT_OK = 0
@@ -33,6 +33,8 @@ def _reported(command):
                 code = EXIT_INPUT
                 for line in str(exc).splitlines():
                     click.echo(f"error: {line}", err=True)
+            except click.ClickException:
+                raise  # a bad option found after parsing: click reports it as a usage error (exit 2)
             except KeyboardInterrupt:
                 click.echo("interrupted: no output was written", err=True)
                 code = EXIT_FAILURE
@@ -169,8 +171,12 @@ def validate(scenario_dir):
     from optimizer.scenario import load_scenario
 
     loaded = load_scenario(scenario_dir)
-    report = validate_scenario(loaded, network=load_network(profile="truck", closures=[
-        c for c in loaded.closures if c.applies_to("truck")]))
+    try:
+        network = load_network(profile="truck", closures=[c for c in loaded.closures if c.applies_to("truck")])
+    except InputError:
+        # A closure that matches no road: the report names its file, row and field (checked on the open network).
+        network = load_network(profile="truck")
+    report = validate_scenario(loaded, network=network)
     click.echo(report.text())
     return EXIT_OK if report.ok else EXIT_INPUT
 
@@ -214,7 +220,15 @@ def _run(scenario_dir, *, date=None, **kwargs):
 
     loaded = load_scenario(scenario_dir)
     if date is not None:
-        loaded = dataclasses.replace(loaded, date=dt.date.fromisoformat(date))
+        try:
+            day = dt.date.fromisoformat(date)
+        except ValueError as exc:
+            raise click.BadParameter(f"'{date}' is not a day YYYY-MM-DD ({exc})", param_hint="'--date'") from None
+        loaded = dataclasses.replace(loaded, date=day)
+    unknown = sorted(set(kwargs.get("close") or ()) - {d.id for d in loaded.depots})
+    if unknown:
+        raise click.BadParameter(f"unknown depot id(s) {', '.join(unknown)} (known: "
+                                 f"{', '.join(d.id for d in loaded.depots)})", param_hint="'--close'")
     options = _options(kwargs)
     with tqdm(total=len(STAGES), disable=not sys.stderr.isatty(), unit="stage", leave=False) as bar:
         def progress(stage):

@@ -221,7 +221,7 @@ CASES: list[Case] = [
          ("closures.csv", "row 2", "kind", "tunnel")),
     Case("closure-name-no-road", write_text("closures.csv", CLOSURES_HEADER + "name,Đường Không Có,,\n"),
          ("closures.csv", "row 2", "value", "Đường Không Có")),
-    Case("closure-bad-bbox", write_text("closures.csv", CLOSURES_HEADER + "bbox,1 2 3,,\n"),
+    Case("closure-bad-osm-id", write_text("closures.csv", CLOSURES_HEADER + "osm_id,mười hai,,\n"),
          ("closures.csv", "row 2", "value")),
     # ---- scenario.toml
     Case("toml-syntax", toml_replace('name = "', 'name = "unterminated\nx'), (S, "TOML")),
