@@ -16,10 +16,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import cli
 from optimizer.demand import drop_points
-from optimizer.scenario import default_scenario, export_scenario
+from optimizer.errors import InputError, Problem
+from optimizer.scenario import default_scenario, export_scenario, load_scenario
+from optimizer.tables import InputLimits, Table, read_csv_table
 
 # ------------------------------------------------------------------------------------------- helpers
 
@@ -141,6 +145,24 @@ def toml_replace(old: str, new: str) -> Callable[[Path], None]:
     return mutate
 
 
+def too_large(name: str, megabytes: int) -> Callable[[Path], None]:
+    """Mutator: the file grows (sparsely) past ``megabytes`` MB; the reader must refuse it by its size alone."""
+
+    def mutate(folder: Path) -> None:
+        with (folder / name).open("r+b") as fh:
+            fh.truncate(megabytes * 1_000_000)
+
+    return mutate
+
+
+def many_rows(name: str, count: int) -> Callable[[Path], None]:
+    def mutate(folder: Path) -> None:
+        rows = read_rows(folder / name)
+        write_rows(folder / name, [rows[0]] + [rows[1]] * count)
+
+    return mutate
+
+
 def nothing(folder: Path) -> None:
     """No change to the folder (the defect is in the command line or an extra file)."""
 
@@ -189,6 +211,8 @@ CASES: list[Case] = [
     Case("binary-garbage", write_bytes(Z, bytes(range(256)) * 4), (Z,)),
     Case("mixed-delimiters", semicolon_header_comma_rows(D), (D,)),
     Case("row-longer-than-header", write_text(Z, "ward_id,grade\n5110101,red,extra\n"), (Z, "row 2", "cells")),
+    Case("file-too-large", too_large(P, 51), (P, "MB", "limit")),
+    Case("too-many-rows", many_rows(D, 5_001), (D, "row 5002", "5,000 data rows", "limit")),
     # ---- scenario files: bad cells
     Case("text-in-number", set_cell(F, 2, "capacity_kg", "năm tấn"), (F, "row 2", "capacity_kg")),
     Case("negative-capacity", set_cell(F, 3, "capacity_kg", "-5000"), (F, "row 3", "capacity_kg")),
@@ -302,3 +326,108 @@ def test_bad_input_exits_2_and_names_the_place(case: Case, base_folder: Path, tm
 
 def test_corpus_is_broad() -> None:
     assert len({c.id for c in CASES}) == len(CASES) >= 40
+
+
+def test_header_only_depots_is_one_line_without_follow_on(base_folder: Path, tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(base_folder, tmp_path / "scenario"))
+    header_only(D)(folder)
+    result = CliRunner().invoke(cli.main, ["validate", str(folder)])
+    assert result.exit_code == 2
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: {folder / D}, row 2: depots.csv has a header but no rows"]
+
+
+def test_limits_are_settings(tmp_path: Path) -> None:
+    path = tmp_path / "zones.csv"
+    path.write_text("ward_id,grade\n" + "5110101,red\n" * 3, encoding="utf-8")
+    problems: list[Problem] = []
+    assert read_csv_table(path, required=["ward_id", "grade"], problems=problems) is not None
+    tight = InputLimits(max_rows=(("zones.csv", 2),))
+    assert read_csv_table(path, required=["ward_id", "grade"], problems=problems, limits=tight) is None
+    assert [(p.file, p.row) for p in problems] == [(str(path), 4)] and "2 data rows" in problems[0].message
+    problems.clear()
+    assert read_csv_table(path, required=["ward_id", "grade"], problems=problems,
+                          limits=InputLimits(max_file_mb=0.00001)) is None
+    assert "MB" in problems[0].message and problems[0].file == str(path)
+
+
+# ------------------------------------------------------------------------------------------- fuzzing
+
+FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+CELL = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=12) | st.sampled_from(
+    ["nan", "inf", "-1", "1e400", "06:00", "25:00", "", " ", "1,5", "x", "\x00", '"', "true", "Phường Vĩnh Hải"])
+
+
+def _check_table(path: Path) -> None:
+    """Read the file and every typed cell; only problems may come out, never another exception."""
+    problems: list[Problem] = []
+    table = read_csv_table(path, required=["id", "lon"], optional=["open", "flag"], problems=problems)
+    assert table is None or isinstance(table, Table)
+    assert all(isinstance(p, Problem) and p.file == str(path) for p in problems)
+    for row in table.iter_rows(problems) if table else ():
+        row.identifier("id")
+        row.number("lon")
+        row.time("open", default=0)
+        row.flag("flag")
+
+
+@FUZZ
+@given(data=st.binary(max_size=400))
+def test_csv_reader_takes_any_bytes(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "fuzz.csv"
+    path.write_bytes(data)
+    _check_table(path)
+
+
+@FUZZ
+@given(rows=st.lists(st.lists(CELL, min_size=0, max_size=6), max_size=6),
+       delimiter=st.sampled_from([",", ";", "\t"]))
+def test_csv_reader_takes_any_cells(tmp_path: Path, rows: list[list[str]], delimiter: str) -> None:
+    path = tmp_path / "fuzz.csv"
+    write_rows(path, [["id", "lon", "open", "flag"], *rows], delimiter=delimiter)
+    _check_table(path)
+
+
+@pytest.fixture(scope="module")
+def small_folder(tmp_path_factory) -> Path:
+    """The default day without drop points (they are generated): loading it takes milliseconds."""
+    return export_scenario(default_scenario(), tmp_path_factory.mktemp("fuzz_toml"))
+
+
+TOML_VALUE = st.recursive(
+    st.none().map(lambda _: '""') | st.integers().map(str) | st.floats().map(repr) | CELL.map(repr)
+    | st.sampled_from(['"06:00"', '"25:00"', "true", "1979-05-27", "[1, 2]", "{}", "inf", "nan"]),
+    lambda inner: st.lists(inner, max_size=3).map(lambda v: "[" + ", ".join(v) + "]"),
+    max_leaves=4,
+)
+TOML_KEY = st.sampled_from(["name", "date", "description", "operating_start", "curfew_end", "service_min",
+                            "rice_kg_per_person_month", "coverage_share", "seed", "road_classes", "x"])
+
+
+@FUZZ
+@given(lines=st.lists(st.tuples(st.sampled_from(["", "[time]", "[ration]", "[demand]", "[x]"]), TOML_KEY,
+                                TOML_VALUE), max_size=8))
+def test_toml_settings_reader_takes_any_values(small_folder: Path, tmp_path: Path,
+                                               lines: list[tuple[str, str, str]]) -> None:
+    folder = tmp_path / "toml"
+    if not folder.exists():
+        shutil.copytree(small_folder, folder)
+    text = "".join(f"{section}\n{key} = {value}\n" for section, key, value in lines)
+    (folder / "scenario.toml").write_text(text, encoding="utf-8")
+    try:
+        load_scenario(folder)
+    except InputError as exc:
+        assert exc.problems and all(isinstance(p, Problem) for p in exc.problems)
+
+
+@FUZZ
+@given(text=st.text(max_size=300))
+def test_toml_reader_takes_any_text(small_folder: Path, tmp_path: Path, text: str) -> None:
+    folder = tmp_path / "toml"
+    if not folder.exists():
+        shutil.copytree(small_folder, folder)
+    (folder / "scenario.toml").write_text(text, encoding="utf-8", errors="surrogatepass")
+    try:
+        load_scenario(folder)
+    except InputError as exc:
+        assert exc.problems
