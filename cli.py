@@ -2,22 +2,45 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import functools
 import json
 import os
+import signal
 import sys
 import warnings
 from pathlib import Path
 
 import click
+import pandas as pd
+from tqdm import tqdm
 
-from optimizer.errors import InputError, OptimizerError
+from optimizer.datasets import LOCALITIES
+from optimizer.demand import drop_points
+from optimizer.errors import InputError, OptimizerError, OutputError
+from optimizer.files import reserve_folder
+from optimizer.network import Closure, closures_from_geojson, load_network, load_network_settings
+from optimizer.outputs.kpis import plan_kpis
+from optimizer.outputs.report import write_assignment_files, write_outputs, write_route_files
+from optimizer.outputs.webmap import render_map
+from optimizer.plan import STAGES, PlanOptions, plan_assignment, run_plan, validate_scenario
+from optimizer.scenario import default_scenario, export_scenario, load_scenario
+from optimizer.whatif import load_variants, run_variants
 
 #: Exit codes, documented in the README.
 EXIT_OK = 0
 EXIT_PARTIAL = 1  # a plan was made but some demand is unserved
 EXIT_INPUT = 2  # bad input: nothing was solved
-EXIT_FAILURE = 3  # the run could not finish (output not writable, interrupted, ...)
+EXIT_FAILURE = 3  # the run could not finish (output not writable or full, busy, interrupted, ...)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (e.g. ``kill`` or a stopped service), handled like Ctrl-C."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
 
 
 def _reported(command):
@@ -27,16 +50,21 @@ def _reported(command):
     def wrapper(*args, **kwargs):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
+            previous = signal.signal(signal.SIGTERM, _terminate)
             try:
                 code = command(*args, **kwargs)
+            except OutputError as exc:
+                code = EXIT_FAILURE
+                click.echo(f"error: {exc}", err=True)
             except OptimizerError as exc:
                 code = EXIT_INPUT
                 for line in str(exc).splitlines():
                     click.echo(f"error: {line}", err=True)
             except click.ClickException:
                 raise  # a bad option found after parsing: click reports it as a usage error (exit 2)
-            except KeyboardInterrupt:
-                click.echo("interrupted: no output was written", err=True)
+            except KeyboardInterrupt as exc:
+                how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+                click.echo(f"{how}: the output folder keeps its previous files", err=True)
                 code = EXIT_FAILURE
             except OSError as exc:
                 click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
@@ -48,6 +76,7 @@ def _reported(command):
                            "and report it)", err=True)
                 code = EXIT_FAILURE
             finally:
+                signal.signal(signal.SIGTERM, previous)
                 for warning in caught:
                     click.echo(f"warning: {warning.message}", err=True)
         sys.exit(code or EXIT_OK)
@@ -85,9 +114,6 @@ def _network_options(command):
 
 
 def _load(osm, profile, config, excluded, close_osm_id, close_name, close_polygon, rebuild=False):
-    from optimizer.network import Closure, closures_from_geojson, load_network
-    from optimizer.network.settings import load_network_settings
-
     settings = load_network_settings(config)
     if excluded:
         settings = settings.with_excluded(profile, list(excluded))
@@ -151,9 +177,6 @@ def scenario() -> None:
 @_reported
 def scenario_export(folder, with_points):
     """Write the embedded default day (26/07/2021) as CSV/TOML files into FOLDER."""
-    from optimizer.demand import drop_points
-    from optimizer.scenario import default_scenario, export_scenario
-
     day = default_scenario()
     written = export_scenario(day, folder, demand_points=drop_points(day) if with_points else None)
     click.echo(f"wrote the default scenario to {written}/")
@@ -166,10 +189,6 @@ def scenario_export(folder, with_points):
 @_reported
 def validate(scenario_dir):
     """Check a scenario folder (default: the embedded day) and summarise it, or list every problem."""
-    from optimizer.network.graph import load_network
-    from optimizer.plan import validate_scenario
-    from optimizer.scenario import load_scenario
-
     loaded = load_scenario(scenario_dir)
     try:
         network = load_network(profile="truck", closures=[c for c in loaded.closures if c.applies_to("truck")])
@@ -201,23 +220,13 @@ def _plan_options(command):
 
 
 def _options(kwargs):
-    from optimizer.plan import PlanOptions
-
     return PlanOptions(time_limit_s=kwargs["time_limit"], seed=kwargs["seed"], level=kwargs["level"],
                        max_depots=kwargs["max_depots"], close_depots=tuple(kwargs["close"]),
                        cross_depot=kwargs["cross_depot"], balance=kwargs["balance"])
 
 
-def _run(scenario_dir, *, date=None, **kwargs):
-    """Load, plan with a progress bar on a terminal, and return the plan."""
-    import dataclasses
-    import datetime as dt
-
-    from tqdm import tqdm
-
-    from optimizer.plan import STAGES, run_plan
-    from optimizer.scenario import load_scenario
-
+def _scenario(scenario_dir, date=None):
+    """The scenario to plan, with ``date`` (``YYYY-MM-DD``) when given."""
     loaded = load_scenario(scenario_dir)
     if date is not None:
         try:
@@ -225,62 +234,65 @@ def _run(scenario_dir, *, date=None, **kwargs):
         except ValueError as exc:
             raise click.BadParameter(f"'{date}' is not a day YYYY-MM-DD ({exc})", param_hint="'--date'") from None
         loaded = dataclasses.replace(loaded, date=day)
+    return loaded
+
+
+def _run(loaded, **kwargs):
+    """Plan with a progress bar on a terminal, and return the plan."""
     unknown = sorted(set(kwargs.get("close") or ()) - {d.id for d in loaded.depots})
     if unknown:
         raise click.BadParameter(f"unknown depot id(s) {', '.join(unknown)} (known: "
                                  f"{', '.join(d.id for d in loaded.depots)})", param_hint="'--close'")
-    options = _options(kwargs)
     with tqdm(total=len(STAGES), disable=not sys.stderr.isatty(), unit="stage", leave=False) as bar:
         def progress(stage):
             bar.set_description(stage)
             bar.n = STAGES.index(stage)
             bar.refresh()
 
-        plan = run_plan(loaded, options=options, progress=progress)
+        plan = run_plan(loaded, options=_options(kwargs), progress=progress)
         bar.set_description("outputs")
     return plan
 
 
 def _print_summary(plan) -> None:
-    from optimizer.datasets import LOCALITIES
-
-    k = plan.kpis
+    k = plan_kpis(plan)
     click.echo(f"{plan.title} — {plan.date}")
-    click.echo(f"  delivered {k['delivered_kg'] / 1000:,.1f} t of {k['demand_kg'] / 1000:,.1f} t "
-               f"({k['served_share']:.1%}); unserved {k['unserved_kg'] / 1000:,.1f} t")
-    click.echo(f"  {k['vehicles_used']}/{k['vehicles_available']} vehicles, {k['trips']} trips, {k['km']:,.0f} km, "
-               f"{k['hours']:,.0f} vehicle-hours; {k['drop_points']} drop points from {k['depots']} depots")
-    click.echo("  served by zone: " + ", ".join(f"{z} {v:.0%}" for z, v in k["served_share_by_zone"].items()))
+    click.echo(f"  delivered {k.delivered_kg / 1000:,.1f} t of {k.demand_kg / 1000:,.1f} t "
+               f"({k.served_share:.1%}); unserved {k.unserved_kg / 1000:,.1f} t")
+    click.echo(f"  {k.vehicles_used}/{k.vehicles_available} vehicles, {k.trips} trips, {k.km:,.0f} km, "
+               f"{k.vehicle_hours:,.0f} vehicle-hours; {k.drop_points} drop points from {k.depots} depots")
+    click.echo("  served by zone: " + ", ".join(f"{z} {v:.0%}" for z, v in k.served_share_by_zone.items()))
     click.echo("  served by locality: " + ", ".join(f"{LOCALITIES.get(z, z)} {v:.0%}"
-                                                    for z, v in k["served_share_by_locality"].items()))
-    if k["unserved_kg_by_reason"]:
+                                                    for z, v in k.served_share_by_locality.items()))
+    if k.unserved_kg_by_reason:
         click.echo("  unserved by reason: " + ", ".join(f"{r} {kg / 1000:,.1f} t"
-                                                        for r, kg in k["unserved_kg_by_reason"].items()))
-    a, r = k["assignment"], k["routing"]
+                                                        for r, kg in k.unserved_kg_by_reason.items()))
+    a, r = k.assignment, k.routing
     click.echo(f"  depot assignment: {a['status']}, gap {a['gap']:.2%}, {a['solve_time_s']:.1f} s ({a['backend']})")
     cut = " — cut short by the time limit: best plan so far" if r["stopped_by"] == "time limit" else ""
     click.echo(f"  routing: {r['status']}, {r['solve_time_s']:.1f} s, stopped by {r['stopped_by']}{cut}")
-    if k["stock_transfers_kg"]:
+    if k.stock_transfers_kg:
         click.echo("  pooled depots: move stock to " + ", ".join(
-            f"{depot} +{kg / 1000:,.1f} t" for depot, kg in k["stock_transfers_kg"].items()) + " before loading")
-    if k["approximate_legs"]:
-        click.echo(f"  {k['approximate_legs']} legs use APPROXIMATE roads (Ninh Hòa / Vạn Ninh corridor)")
+            f"{depot} +{kg / 1000:,.1f} t" for depot, kg in k.stock_transfers_kg.items()) + " before loading")
+    if k.approximate_legs:
+        click.echo(f"  {k.approximate_legs} legs use APPROXIMATE roads (Ninh Hòa / Vạn Ninh corridor)")
+
+
+_out_help = " Replaced as a whole by each run; checked (writable, not in use) before solving."
 
 
 @main.command()
 @_scenario_argument
 @_plan_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/assign"),
-              show_default=True, help="Output folder.")
+              show_default=True, help="Output folder." + _out_help)
 @_reported
 def assign(scenario_dir, out, **kwargs):
     """Assign drop points (or wards) to depots within stock; write assignment.csv."""
-    from optimizer.plan import plan_assignment
-    from optimizer.outputs.report import write_assignment_files
-    from optimizer.scenario import load_scenario
-
-    assignment = plan_assignment(load_scenario(scenario_dir), options=_options(kwargs))
-    write_assignment_files(assignment, out)
+    loaded = load_scenario(scenario_dir)
+    with reserve_folder(out):
+        assignment = plan_assignment(loaded, options=_options(kwargs))
+        write_assignment_files(assignment, out)
     summary = assignment.depots.pivot_table(index=["depot_id", "name"], columns="commodity",
                                             values=["load_kg", "stock_kg"], aggfunc="sum")
     click.echo(summary.round(0).to_string())
@@ -294,14 +306,14 @@ def assign(scenario_dir, out, **kwargs):
 @_scenario_argument
 @_plan_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/route"),
-              show_default=True, help="Output folder.")
+              show_default=True, help="Output folder." + _out_help)
 @_reported
 def route(scenario_dir, out, **kwargs):
     """Plan the routes; write routes.csv, plan.json and unserved.csv."""
-    from optimizer.outputs.report import write_route_files
-
-    plan = _run(scenario_dir, **kwargs)
-    write_route_files(plan, out)
+    loaded = load_scenario(scenario_dir)
+    with reserve_folder(out):
+        plan = _run(loaded, **kwargs)
+        write_route_files(plan, out)
     _print_summary(plan)
     click.echo(f"wrote {out}/routes.csv, plan.json, unserved.csv")
     return EXIT_PARTIAL if len(plan.unserved) else EXIT_OK
@@ -312,21 +324,20 @@ def route(scenario_dir, out, **kwargs):
 @_plan_options
 @click.option("--date", help="Planning day YYYY-MM-DD (default: the scenario's).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder (default: output/<date>).")
+              help="Output folder (default: output/<date>)." + _out_help)
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
               help="Language of maps and dispatch sheets.")
 @click.option("--offline", is_flag=True, help="Self-contained map: no internet, no tile server needed.")
 @_reported
 def plan(scenario_dir, date, out, lang, offline, **kwargs):
     """The morning job: validate → network → demand → depots → routes → files, sheets and map."""
-    from optimizer.outputs.webmap import render_map
-    from optimizer.outputs.report import write_outputs
-
-    day = _run(scenario_dir, date=date, **kwargs)
-    out = out or Path("output") / day.date
+    loaded = _scenario(scenario_dir, date)
+    out = out or Path("output") / loaded.date.isoformat()
     maps_dir = Path(__file__).resolve().parent / "maps"
-    write_outputs(day, out, lang=lang,
-                  extra=lambda staging: render_map(day, staging / "map.html", lang=lang, offline=offline))
+    with reserve_folder(out):
+        day = _run(loaded, **kwargs)
+        write_outputs(day, out, lang=lang,
+                      extra=lambda staging: render_map(day, staging / "map.html", lang=lang, offline=offline))
     render_map(day, maps_dir / f"plan-{day.date}.html", lang=lang, offline=offline)
     _print_summary(day)
     click.echo(f"wrote {out}/ (plan.json, routes.csv, unserved.csv, routes.geojson, summary.csv, dispatch/, "
@@ -334,14 +345,66 @@ def plan(scenario_dir, date, out, lang, offline, **kwargs):
     return EXIT_PARTIAL if len(day.unserved) else EXIT_OK
 
 
-def _register_whatif() -> None:
-    from optimizer.whatif.cli_commands import whatif
+# ------------------------------------------------------------------------------------------- what-if
 
-    whatif.callback = _reported(whatif.callback)
-    main.add_command(whatif)
+#: Columns the ``whatif`` command prints (comparison.csv has them all).
+_WHATIF_PRINTED = ["variant", "km", "hours", "vehicles_used", "trips", "delivered_kg", "unserved_kg", "served_share"]
 
 
-_register_whatif()
+def _format_comparison(table: pd.DataFrame) -> str:
+    shown = table[_WHATIF_PRINTED + [c for c in table.columns if c.startswith("served_share:")
+                                     and table[c].notna().any()]].copy()
+    for column in shown.columns:
+        if column.startswith("served_share"):
+            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.1%}")
+    for column in ("delivered_kg", "unserved_kg"):
+        shown[column] = shown[column].map(lambda v: f"{v / 1000:,.1f} t")
+    shown = shown.rename(columns={"delivered_kg": "delivered", "unserved_kg": "unserved", "served_share": "served",
+                                  "vehicles_used": "vehicles"})
+    shown.columns = [c.replace("served_share:", "served ") for c in shown.columns]
+    return shown.to_string(index=False)
+
+
+@main.command()
+@click.argument("base_scenario", metavar="BASE_SCENARIO")
+@click.option("--variant", "variant_files", multiple=True, required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML file of [[variant]] tables (repeatable).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/whatif"),
+              show_default=True, help="Output folder." + _out_help)
+@click.option("--time-limit", "time_limit", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              help="Solver time of each plan in seconds (assignment + routing).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed for every plan.")
+@click.option("--workers", type=click.IntRange(min=1), help="Local processes (default: one per core).")
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="Run the plans on a Dask cluster (scheduler address, e.g. tcp://10.0.0.5:8786).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, help="Language of the maps.")
+@click.option("--offline", is_flag=True, help="Self-contained maps: no tile server needed.")
+@click.option("--no-maps", is_flag=True, help="Skip the per-variant maps (faster).")
+@_reported
+def whatif(base_scenario, variant_files, out, time_limit, seed, workers, dask_address, lang, offline, no_maps):
+    """Plan BASE_SCENARIO (a scenario folder, or 'default' for the embedded 26/07/2021) and every variant of
+    the --variant files; write comparison.csv, a map per variant and comparison.png into --out, and print
+    the comparison."""
+    base = load_scenario(None if base_scenario.strip().lower() == "default" else Path(base_scenario))
+    variants = [v for path in variant_files for v in load_variants(path, base=base)]
+    click.echo(f"planning the base day and {len(variants)} variant(s)"
+               + (f" on the Dask cluster {dask_address}" if dask_address else "") + " …", err=True)
+    with reserve_folder(out):
+        comparison = run_variants(base, variants, options=PlanOptions(time_limit_s=time_limit, seed=seed),
+                                  workers=workers, dask_address=dask_address)
+        comparison.write(out, maps=not no_maps, lang=lang, offline=offline)
+    table = comparison.table
+    click.echo(base.name)
+    click.echo(_format_comparison(table))
+    cut = table.loc[table["routing_stopped_by"] == "time limit", "variant"].tolist()
+    if cut:
+        click.echo(f"note: the routing of {', '.join(cut)} was cut short by the time limit (best plan so far; "
+                   "raise --time-limit for reproducible plans)")
+    maps = "" if no_maps else ", maps/"
+    click.echo(f"wrote {out}/ (comparison.csv, comparison_wards.csv, comparison_depots.csv, comparison.png{maps})")
+    return EXIT_OK
+
 
 if __name__ == "__main__":
     main()

@@ -67,7 +67,7 @@ from scipy.spatial import cKDTree
 
 from optimizer import datasets
 from optimizer.errors import InputError
-from optimizer.network.graph import RoadNetwork, load_network, to_metric
+from optimizer.network import RoadNetwork, load_network, to_metric
 from optimizer.scenario.model import (
     LOCALITY_CODES,
     PRIORITY_OF_GRADE,

@@ -55,3 +55,10 @@ class InputError(OptimizerError):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class OutputError(OptimizerError):
+    """The output cannot be written (folder not writable, disk full, folder busy with another run).
+
+    Nothing was changed in the output folder; the command line exits with code 3.
+    """

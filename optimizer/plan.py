@@ -20,7 +20,7 @@ from optimizer import datasets
 from optimizer.clock import format_hhmm
 from optimizer.demand import demand_by_locality, drop_points, shortfall
 from optimizer.errors import InputError, Problem
-from optimizer.network.graph import RoadNetwork, closed_edge_mask, load_network
+from optimizer.network import RoadNetwork, closed_edge_mask, load_network
 from optimizer.network.matrix import travel_matrix
 from optimizer.scenario import check_scenario
 from optimizer.scenario.model import CLOSURES_FILE, CLOSURES_GEOJSON, DEPOTS_FILE, POINTS_FILE, DemandPoint, Scenario

@@ -22,10 +22,11 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 
 def chromium_path() -> str | None:
@@ -52,7 +53,7 @@ class Page:
     requests: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
     ready: bool = False
-    _cdp: "_Cdp | None" = field(default=None, repr=False)
+    _cdp: _Cdp | None = field(default=None, repr=False)
 
     def evaluate(self, expression: str, timeout: float = 20) -> Any:
         """Value of a JavaScript expression in the page (awaits promises)."""

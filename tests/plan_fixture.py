@@ -19,10 +19,16 @@ import pandas as pd
 import shapely
 
 from optimizer import datasets
-from optimizer.network.matrix import travel_matrix
 from optimizer.network import Closure, RoadNetwork, load_network
+from optimizer.network.matrix import travel_matrix
 from optimizer.plan import (
-    DEPOT_COLUMNS, LEG_COLUMNS, ROUTE_COLUMNS, STOP_COLUMNS, UNSERVED_COLUMNS, WARD_COLUMNS, Plan,
+    DEPOT_COLUMNS,
+    LEG_COLUMNS,
+    ROUTE_COLUMNS,
+    STOP_COLUMNS,
+    UNSERVED_COLUMNS,
+    WARD_COLUMNS,
+    Plan,
 )
 
 XSS_DEPOT = "<script>alert(1)</script>"

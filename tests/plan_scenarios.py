@@ -6,7 +6,7 @@ import dataclasses
 import functools
 
 from optimizer.demand import drop_points
-from optimizer.network.graph import load_network
+from optimizer.network import load_network
 from optimizer.scenario import load_scenario
 
 #: Three Nha Trang wards: Vĩnh Hải, Vĩnh Phước, Ngọc Hiệp.

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer.solve.assignment import FLEET_CAPACITY, assign_depots
 from optimizer.errors import InputError
 from optimizer.scenario import DemandPoint, Depot
+from optimizer.solve.assignment import FLEET_CAPACITY, assign_depots
 
 
 def _depot(depot_id: str, rice: float, food: float = 1e6) -> Depot:

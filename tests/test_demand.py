@@ -13,7 +13,7 @@ import shapely
 
 from optimizer import datasets
 from optimizer.demand import drop_points, generate_drop_points, network_digest, points_per_ward, ward_daily_demand
-from optimizer.network.graph import Closure, load_network, to_metric
+from optimizer.network import Closure, load_network, to_metric
 from optimizer.scenario import PointSettings, RationSettings, Settings, TimeSettings, default_scenario
 
 

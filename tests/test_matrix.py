@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import shapely
 
-from optimizer.network.matrix import travel_matrix
 from optimizer.network import Closure, load_network
+from optimizer.network.matrix import travel_matrix
 
 
 def test_matrix_matches_networkx_dijkstra(truck_network):

@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from plan_scenarios import small_scenario
 
 from optimizer.demand import drop_points
 from optimizer.errors import InputError
-from optimizer.plan import LEG_COLUMNS, ROUTE_COLUMNS, PlanOptions, plan_assignment, run_plan
 from optimizer.outputs.report import write_outputs, write_route_files
+from optimizer.plan import LEG_COLUMNS, ROUTE_COLUMNS, PlanOptions, plan_assignment, run_plan
 from optimizer.scenario import export_scenario
-from plan_scenarios import small_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 OPTIONS = PlanOptions(time_limit_s=12, seed=0)
@@ -125,7 +125,7 @@ def test_outputs_are_complete_and_readable(plan, tmp_path):
     assert data["settings"]["options"]["seed"] == 0 and data["kpis"]["trips"] == plan.kpis["trips"]
     sheet = next((tmp_path / "out" / "dispatch").glob("GT-*.html")).read_text(encoding="utf-8")
     assert "LỆNH ĐIỀU XE" in sheet and "Giờ đến" in sheet
-    assert not list((tmp_path / "out").glob(".staging-*"))
+    assert not list(tmp_path.glob(".out.staging-*")) and not list(tmp_path.glob(".out.old-*"))
 
 
 def test_a_failure_while_writing_leaves_no_partial_files(plan, tmp_path):

@@ -13,10 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from optimizer import files
+from optimizer.errors import InputError, OutputError
+from optimizer.outputs import layers, style
 from optimizer.outputs import webmap as render
-from optimizer.errors import InputError, OptimizerError
-from optimizer.plan import LEG_COLUMNS, ROUTE_COLUMNS, Plan
+from optimizer.outputs.resources import asset_text, labels
 from optimizer.outputs.webmap import render_map
+from optimizer.plan import LEG_COLUMNS, ROUTE_COLUMNS, Plan
 
 from browser import chromium_path, open_page
 from plan_fixture import XSS_DEPOT, XSS_STOP, expected_legs, scaled_plan, small_plan
@@ -114,7 +117,7 @@ def test_approximate_leg_is_dashed(maps, plan):
     calls = _calls(_text(maps["offline"]), "routes")
     flags = [leg[1] for _, data in calls for leg in data["legs"]]
     assert sum(flags) == int(plan.legs["approximate"].sum()) >= 1
-    assert 'dashArray: l[1] ? "10 8" : null' in render.KHF_JS
+    assert 'dashArray: l[1] ? "10 8" : null' in asset_text("khf/khf.js")
     network = _calls(_text(maps["offline"]), "lines")
     assert any(item[2] and item[2].get("dashArray") for _, d in network for item in d["items"]), \
         "approximate network roads dashed"
@@ -143,11 +146,11 @@ def test_wards_zones_and_closed_roads(maps, plan):
     polys = [d["items"] for _, d in _calls(text, "polys")]
     assert [len(p) for p in polys] == [len(plan.wards)] * 2
     zone_colours = {item[1] for item in polys[0]}
-    assert set(render.ZONE_COLOURS[k] for k in ("green", "yellow", "orange", "red")) <= zone_colours
+    assert set(style.ZONE_COLOURS[k] for k in ("green", "yellow", "orange", "red")) <= zone_colours
     assert any("Phường Vĩnh Hải" in item[2] for item in polys[0]), "ward names with diacritics"
     closed = [d for _, d in _calls(text, "lines") if d["pane"] == "khfClosed"]
     assert len(closed) == 1 and "Chốt kiểm soát đường Yersin" in closed[0]["items"][0][1]
-    assert closed[0]["style"]["color"] == render.CLOSED_COLOUR
+    assert closed[0]["style"]["color"] == style.CLOSED_COLOUR
 
 
 def test_input_text_is_escaped(maps):
@@ -178,7 +181,7 @@ def test_title_legend_and_languages(maps, plan):
     for label in ("Arrival", "Quantity delivered", "Trip"):
         assert label in en
     assert "KHO" in vi and "DEPOT" in en
-    assert set(render.LABELS["vi"]) == set(render.LABELS["en"])
+    assert labels("vi").keys() == labels("en").keys() and all(labels("vi")[k].keys() == labels("en")[k].keys() for k in labels("vi"))
     with pytest.raises(InputError, match="unknown map language"):
         render.build_map(plan, lang="fr")
 
@@ -225,8 +228,8 @@ def test_write_is_atomic(plan, tmp_path, monkeypatch):
     def fail(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(render.os, "replace", fail)
-    with pytest.raises(OptimizerError, match="cannot write map"):
+    monkeypatch.setattr(files.os, "replace", fail)
+    with pytest.raises(OutputError, match="cannot write map"):
         render_map(plan, path)
     assert path.read_text(encoding="utf-8") == "old map"
     assert os.listdir(tmp_path) == ["map.html"], "no temporary file left behind"
@@ -250,10 +253,10 @@ def test_empty_plan_renders(plan, tmp_path):
 
 def test_zone_and_reason_labels():
     values = ("red", "Vùng đỏ", "ĐỎ", "cam", "Vùng vàng", "xanh", 0, 3, "2", 7, None, "?", "Vùng đỏ (phong tỏa)")
-    assert [render.zone_key(z) for z in values] == [
+    assert [layers.zone_key(z) for z in values] == [
         "red", "red", "red", "orange", "yellow", "green", "green", "red", "orange", "unknown", "unknown", "unknown",
         "red"]
-    vi, en = render._Fmt("vi"), render._Fmt("en")
+    vi, en = layers.Fmt("vi"), layers.Fmt("en")
     assert vi.reason("no stock: gạo <GO-NT>") == "Kho không đủ hàng: gạo &lt;GO-NT&gt;"
     assert en.reason("unreachable") == "No road to it (closed roads)"
     assert vi.reason("<b>lạ</b>") == "&lt;b&gt;lạ&lt;/b&gt;"

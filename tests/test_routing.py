@@ -8,10 +8,10 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from checker import check_plan, plan_cost
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker import check_plan, plan_cost
 from optimizer.errors import InputError
 from optimizer.solve.routing import (
     Depot,

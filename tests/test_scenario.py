@@ -19,7 +19,7 @@ from optimizer import datasets
 from optimizer.clock import format_hhmm, parse_hhmm
 from optimizer.demand import demand_by_locality, demand_kg, drop_points, shortfall
 from optimizer.errors import InputError
-from optimizer.network.graph import Closure, load_network
+from optimizer.network import Closure, load_network
 from optimizer.plan import validate_scenario
 from optimizer.scenario import DemandPoint, Scenario, default_scenario, export_scenario, load_scenario
 

@@ -7,7 +7,6 @@ depots (about 75 drop points), small enough for every search to end by its deter
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
 
@@ -15,12 +14,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from click.testing import CliRunner
 
+from cli import whatif as command
 from optimizer import whatif as W
+from optimizer.demand import demand_by_locality, drop_points, shortfall
 from optimizer.errors import InputError
 from optimizer.plan import PlanOptions
-from optimizer.scenario import load_scenario
-from optimizer.scenario.model import PRIORITY_OF_GRADE
+from optimizer.scenario import PRIORITY_OF_GRADE, export_scenario, load_scenario
 
 WARDS = ("Phường Vĩnh Hải", "Phường Xương Huân")
 VINH_HAI, XUONG_HUAN = "5110101", "5110113"
@@ -267,8 +268,8 @@ def test_toml_file_gives_typed_changes_that_apply(variant_file):
     assert scenario.name.endswith("GO! đóng cửa") and base.depot("GO-NT").stock_kg["rice"] > 0
 
     scenario, _ = variants[2].apply(base)
-    by_locality = scenario.demand_by_locality()
-    base_by_locality = base.demand_by_locality()
+    by_locality = demand_by_locality(scenario)
+    base_by_locality = demand_by_locality(base)
     assert sum(by_locality["Ninh Hoa"].values()) == pytest.approx(1.5 * sum(base_by_locality["Ninh Hoa"].values()),
                                                                   rel=1e-9)
     assert sum(by_locality["Nha Trang"].values()) == pytest.approx(sum(base_by_locality["Nha Trang"].values()),
@@ -286,7 +287,7 @@ def test_toml_file_gives_typed_changes_that_apply(variant_file):
     assert scenario.time.curfew_start_s == 17 * 3600 and scenario.time.operating_end_s == 17 * 3600
     assert all(vt.shift_end_s <= 17 * 3600 for vt in scenario.vehicle_types)
     assert scenario.settings.ration.rice_kg_per_person_month == 12
-    assert scenario.shortfall().demand_kg["rice"] == pytest.approx(base.shortfall().demand_kg["rice"] * 12 / 15)
+    assert shortfall(scenario).demand_kg["rice"] == pytest.approx(shortfall(base).demand_kg["rice"] * 12 / 15)
 
 
 @pytest.mark.parametrize("toml, field, message", [
@@ -322,6 +323,31 @@ def test_bad_variant_file_names_file_variant_and_field(tmp_path, toml, field, me
     assert message in text, text
     if "[[variant]]" in toml and "name =" in toml:
         assert "variant 'A'" in text, text
+
+
+def test_every_problem_of_a_variant_file_is_reported_in_one_pass(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text("""
+[[variant]]
+name = "A"
+close_depots = ["NOPE"]
+scale_demand = [{ factor = "lots" }]
+colour = "red"
+
+[[variant]]
+name = "B"
+fleet = [{ type = "NOPE-TYPE", count = 1 }]
+""", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        W.load_variants(path, base=load_scenario(None))
+    found = {(p.field, p.message.split(": ", 1)[1].split(" (")[0]) for p in caught.value.problems}
+    assert found == {
+        ("close_depots", "unknown depot 'NOPE'"),
+        ("scale_demand[0].factor", "expected a number, got 'lots'"),
+        ("colour", "unknown key 'colour'"),
+        ("fleet.type", "unknown vehicle type 'NOPE-TYPE'"),
+    }, caught.value.problems
+    assert all(p.file == str(path) for p in caught.value.problems)
 
 
 def test_not_toml_and_duplicate_names(tmp_path):
@@ -365,15 +391,7 @@ def test_derive_refuses_a_depot_closure():
 
 
 def test_cli_writes_the_comparison_and_reports_bad_input(small, tmp_path):
-    from click.testing import CliRunner
-
-    from cli import _reported
-    from optimizer.scenario import export_scenario
-    from optimizer.whatif.cli_commands import whatif
-
-    command = copy.copy(whatif)
-    command.callback = _reported(whatif.callback)
-    folder = export_scenario(dataclasses.replace(small, name="Nhỏ"), tmp_path / "small", include_demand_points=True)
+    folder = export_scenario(dataclasses.replace(small, name="Nhỏ"), tmp_path / "small", demand_points=drop_points(small))
     variants = tmp_path / "v.toml"
     variants.write_text('[[variant]]\nname = "GO đóng cửa"\nclose_depots = ["GO-NT"]\n', encoding="utf-8")
     out = tmp_path / "out"

@@ -1,72 +1,30 @@
 """Plan → files: plan.json, routes.csv, unserved.csv, routes.geojson, summary.csv and printable dispatch sheets.
 
-CSV files are UTF-8 with a byte-order mark so that Excel on a Vietnamese Windows shows the diacritics.
-Every file is written into a staging folder and moved into place only when all are complete.
+CSV files are UTF-8 with a byte-order mark so that Excel on a Vietnamese Windows shows the diacritics, and
+spreadsheet-safe (:func:`optimizer.files.write_csv`: text that a spreadsheet would run as a formula starts with
+``'``); JSON and GeoJSON keep the raw text. A folder of outputs is written as a whole
+(:func:`optimizer.files.staged_folder`): it holds either the previous complete set or the new one. Dispatch
+sheets are named by :func:`optimizer.files.safe_file_names` (distinct for every vehicle id).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
+import math
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from optimizer.files import staged_folder
 from optimizer.clock import format_hhmm
+from optimizer.files import safe_file_names, staged_folder, write_csv
+from optimizer.outputs.kpis import plan_kpis
+from optimizer.outputs.resources import asset_text, labels
 from optimizer.plan import Plan
-
-CSV_ENCODING = "utf-8-sig"
-
-#: Dispatch-sheet labels per language.
-SHEET_LABELS = {
-    "vi": {
-        "title": "LỆNH ĐIỀU XE CHỞ HÀNG THIẾT YẾU",
-        "vehicle": "Xe",
-        "depot": "Kho xuất hàng",
-        "capacity": "Tải trọng",
-        "trip": "Chuyến",
-        "leave": "Rời kho",
-        "back": "Về kho",
-        "seq": "STT",
-        "stop": "Điểm giao",
-        "ward": "Phường/Xã",
-        "arrival": "Giờ đến",
-        "departure": "Giờ đi",
-        "quantity": "Giao (kg)",
-        "load": "Trên xe khi đến (kg)",
-        "note": "Ghi chú",
-        "approx": "Đoạn đường gần đúng (không có dữ liệu OSM): hỏi đường địa phương",
-        "signature": "Chỉ huy đội xe ký nhận",
-        "total": "Tổng",
-        "index": "Danh sách lệnh điều xe",
-        "curfew": "Không lưu thông trong giờ giới nghiêm",
-    },
-    "en": {
-        "title": "DISPATCH ORDER — ESSENTIAL FOOD DELIVERY",
-        "vehicle": "Vehicle",
-        "depot": "Depot",
-        "capacity": "Capacity",
-        "trip": "Trip",
-        "leave": "Leaves depot",
-        "back": "Back at depot",
-        "seq": "#",
-        "stop": "Drop point",
-        "ward": "Ward",
-        "arrival": "Arrival",
-        "departure": "Departure",
-        "quantity": "Deliver (kg)",
-        "load": "On board on arrival (kg)",
-        "note": "Note",
-        "approx": "Approximate road (no OSM data): ask local guides",
-        "signature": "Convoy commander's signature",
-        "total": "Total",
-        "index": "Dispatch orders",
-        "curfew": "No driving during curfew",
-    },
-}
 
 
 def _json_default(value):
@@ -86,13 +44,24 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return json.loads(frame.to_json(orient="records", force_ascii=False))
 
 
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
+
+
 def plan_to_json(plan: Plan) -> dict:
-    """Everything in the plan as JSON-ready data, with the scenario and settings that produced it."""
+    """Everything in the plan as JSON-ready data, with the scenario and settings that produced it.
+
+    ``kpis`` are :func:`optimizer.outputs.kpis.plan_kpis` (NaN as ``null``).
+    """
     return {
         "title": plan.title,
         "date": plan.date,
         "settings": plan.settings,
-        "kpis": plan.kpis,
+        "kpis": {k: _finite(v) for k, v in dataclasses.asdict(plan_kpis(plan)).items()},
         "depots": _records(plan.depots),
         "stops": _records(plan.stops),
         "routes": _records(plan.routes),
@@ -134,8 +103,8 @@ def _cell(value) -> str:
 
 def dispatch_sheet_html(plan: Plan, vehicle_id: str, *, lang: str = "vi") -> str:
     """A printable A4 dispatch order for one vehicle: every trip, stops in order, times and quantities."""
-    text = SHEET_LABELS[lang]
-    rows = plan.routes[plan.routes["vehicle_id"] == vehicle_id]
+    text = labels(lang)["sheet"]
+    rows = plan.routes[plan.routes["vehicle_id"].astype(str) == str(vehicle_id)]
     first = rows.iloc[0]
     parts = [
         f"<h1>{html.escape(text['title'])}</h1>",
@@ -146,7 +115,7 @@ def dispatch_sheet_html(plan: Plan, vehicle_id: str, *, lang: str = "vi") -> str
         f"<tr><th>{text['depot']}</th><td colspan='3'>{_cell(first['depot_name'])}</td></tr>",
         "</table>",
     ]
-    legs = plan.legs[plan.legs["vehicle_id"] == vehicle_id]
+    legs = plan.legs[plan.legs["vehicle_id"].astype(str) == str(vehicle_id)]
     for trip, stops in rows.groupby("trip", sort=True):
         stops = stops.sort_values("seq")
         back_leg = legs[(legs["trip"] == trip) & (legs["seq"] == len(stops) + 1)]
@@ -173,13 +142,7 @@ def dispatch_sheet_html(plan: Plan, vehicle_id: str, *, lang: str = "vi") -> str
         )
     parts.append(f"<p class='note'>{html.escape(text['curfew'])}</p>")
     parts.append(f"<p class='sign'>{html.escape(text['signature'])}: ____________________</p>")
-    style = (
-        "body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:11pt;margin:1.5cm}"
-        "table{border-collapse:collapse;width:100%;margin-bottom:8pt}th,td{border:1px solid #444;padding:3pt 5pt}"
-        "th{background:#eee;text-align:left}td.n{text-align:right}tr.total td{font-weight:bold}"
-        "h1{font-size:15pt;text-align:center}h2{font-size:12pt;margin-top:12pt}.meta{text-align:center}"
-        "@media print{h2{page-break-after:avoid}table{page-break-inside:auto}tr{page-break-inside:avoid}}"
-    )
+    style = asset_text("khf/dispatch.css")
     return (
         f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>"
         f"<title>{html.escape(text['vehicle'])} {html.escape(str(vehicle_id))}</title><style>{style}</style>"
@@ -188,7 +151,7 @@ def dispatch_sheet_html(plan: Plan, vehicle_id: str, *, lang: str = "vi") -> str
 
 
 def _dispatch_index(plan: Plan, files: dict[str, str], *, lang: str) -> str:
-    text = SHEET_LABELS[lang]
+    text = labels(lang)["sheet"]
     items = "".join(
         f"<li><a href='{html.escape(name)}'>{html.escape(str(vehicle))}</a></li>" for vehicle, name in files.items()
     )
@@ -199,16 +162,12 @@ def _dispatch_index(plan: Plan, files: dict[str, str], *, lang: str) -> str:
     )
 
 
-def _safe_name(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in str(text))
-
-
 def write_assignment_files(assignment, folder: str | Path) -> None:
     """Write a depot assignment (``assignment.csv``, ``depot_load.csv``, ``unassigned.csv``), all or nothing."""
     with staged_folder(folder) as staging:
-        assignment.points.to_csv(staging / "assignment.csv", index=False, encoding=CSV_ENCODING)
-        assignment.depots.to_csv(staging / "depot_load.csv", index=False, encoding=CSV_ENCODING)
-        assignment.unassigned.to_csv(staging / "unassigned.csv", index=False, encoding=CSV_ENCODING)
+        write_csv(assignment.points, staging / "assignment.csv")
+        write_csv(assignment.depots, staging / "depot_load.csv")
+        write_csv(assignment.unassigned, staging / "unassigned.csv")
 
 
 def write_route_files(plan: Plan, folder: str | Path) -> None:
@@ -221,11 +180,12 @@ def _write_core(plan: Plan, staging: Path) -> None:
     (staging / "plan.json").write_text(
         json.dumps(plan_to_json(plan), ensure_ascii=False, indent=1, default=_json_default), encoding="utf-8"
     )
-    plan.routes.to_csv(staging / "routes.csv", index=False, encoding=CSV_ENCODING)
-    plan.unserved.to_csv(staging / "unserved.csv", index=False, encoding=CSV_ENCODING)
+    write_csv(plan.routes, staging / "routes.csv")
+    write_csv(plan.unserved, staging / "unserved.csv")
 
 
-def write_outputs(plan: Plan, folder: str | Path, *, lang: str = "vi", extra=None) -> dict[str, Path]:
+def write_outputs(plan: Plan, folder: str | Path, *, lang: str = "vi",
+                  extra: Callable[[Path], object] | None = None) -> dict[str, Path]:
     """Write every output file of a plan into ``folder``, all or nothing.
 
     Parameters
@@ -249,14 +209,14 @@ def write_outputs(plan: Plan, folder: str | Path, *, lang: str = "vi", extra=Non
     written: dict[str, Path] = {}
     with staged_folder(folder) as staging:
         _write_core(plan, staging)
-        summary_frame(plan).to_csv(staging / "summary.csv", index=False, encoding=CSV_ENCODING)
-        plan_geojson(plan).to_file(staging / "routes.geojson", driver="GeoJSON")
-        sheets = {}
+        write_csv(summary_frame(plan), staging / "summary.csv")
+        (staging / "routes.geojson").write_text(plan_geojson(plan).to_json(drop_id=True, ensure_ascii=False),
+                                                encoding="utf-8")
         (staging / "dispatch").mkdir()
-        for vehicle_id in plan.routes["vehicle_id"].drop_duplicates():
-            name = f"{_safe_name(vehicle_id)}.html"
+        sheets = {vehicle_id: f"{stem}.html" for vehicle_id, stem in
+                  safe_file_names(plan.routes["vehicle_id"].drop_duplicates()).items()}
+        for vehicle_id, name in sheets.items():
             (staging / "dispatch" / name).write_text(dispatch_sheet_html(plan, vehicle_id, lang=lang), encoding="utf-8")
-            sheets[vehicle_id] = name
         (staging / "dispatch" / "index.html").write_text(_dispatch_index(plan, sheets, lang=lang), encoding="utf-8")
         if extra is not None:
             extra(staging)

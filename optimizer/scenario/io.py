@@ -78,7 +78,7 @@ from optimizer import datasets
 from optimizer.clock import format_hhmm, parse_hhmm
 from optimizer.errors import InputError, Problem
 from optimizer.files import write_text_atomically
-from optimizer.network.graph import Closure
+from optimizer.network import Closure
 from optimizer.scenario.default import default_scenario
 from optimizer.scenario.model import (
     CLOSURES_FILE,

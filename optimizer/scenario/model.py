@@ -17,7 +17,7 @@ from pathlib import Path
 
 from optimizer import datasets
 from optimizer.clock import DAY_S
-from optimizer.network.graph import Closure
+from optimizer.network import Closure
 
 __all__ = [
     "COMMODITIES", "GRADES", "PRIORITY_OF_GRADE", "DEPOT_KINDS", "VEHICLE_PROFILES", "LOCALITY_CODES",

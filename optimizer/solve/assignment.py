@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError
-from optimizer.solve.facility import solve_facility_location
 from optimizer.scenario import DemandPoint, Depot
+from optimizer.solve.facility import solve_facility_location
 
 #: Penalty multiplier per priority level (green 0 … red 3) for leaving a point unassigned: each level
 #: outweighs every lower one, so stock shortages fall on green wards first.

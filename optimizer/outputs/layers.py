@@ -1,0 +1,492 @@
+"""The map's data items: every stop, leg, depot, ward and road of a plan as compact, escaped JSON-ready lists.
+
+:mod:`optimizer.outputs.webmap` puts them into map layers; the script ``assets/khf/khf.js`` draws them.
+Coordinates are 1e-5° integer deltas (:func:`_encode`); every text taken from the plan is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from optimizer import datasets
+from optimizer.errors import InputError
+from optimizer.outputs.resources import LANGUAGES, labels
+from optimizer.outputs.style import SERVED_CLASSES, VEHICLE_COLOURS, ZONE_COLOURS
+from optimizer.plan import Plan
+
+#: Simplification tolerance (degrees) of drawn geometry: ~1 m for roads, ~20 m for ward outlines.
+ROAD_TOLERANCE = 1e-5
+WARD_TOLERANCE = 2e-4
+
+# --------------------------------------------------------------------------------------------------
+# Formatting
+# --------------------------------------------------------------------------------------------------
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def esc(value: Any) -> str:
+    """HTML-escaped text of an input value ('' for missing)."""
+    return "" if _missing(value) else html.escape(str(value), quote=True)
+
+
+class Fmt:
+    """Numbers, dates and labels in one language."""
+
+    def __init__(self, lang: str) -> None:
+        if lang not in LANGUAGES:
+            raise InputError(f"unknown map language '{lang}' (known: {', '.join(LANGUAGES)})", field="lang")
+        self.lang = lang
+        self.t = labels(lang)["map"]
+
+    def num(self, value: Any, decimals: int = 0) -> str:
+        if _missing(value):
+            return "–"
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return esc(value)
+        if not math.isfinite(number):
+            return "–"
+        text = f"{number:,.{decimals}f}"
+        return text.replace(",", "\0").replace(".", self.t["decimal"]).replace("\0", self.t["thousands"])
+
+    def share(self, value: Any) -> str:
+        if _missing(value):
+            return "–"
+        return f"{self.num(float(value) * 100, 0)}%"
+
+    def date(self, value: Any) -> str:
+        try:
+            day = dt.date.fromisoformat(str(value))
+        except ValueError:
+            return esc(value)
+        months = self.t["months"]
+        return self.t["date_format"].format(
+            weekday=self.t["weekdays"][day.weekday()], d=day.day, m=day.month, y=day.year,
+            month=months[day.month - 1] if months else "",
+        )
+
+    def reason(self, value: Any) -> str:
+        """A reason code ("no stock", or "no stock: <detail>") in words; anything else as given."""
+        if _missing(value):
+            return "–"
+        code, _, detail = str(value).partition(":")
+        words = self.t["reasons"].get(code.strip())
+        if words is None:
+            return esc(value)
+        return esc(words) + (f": {esc(detail.strip())}" if detail.strip() else "")
+
+    def locality(self, value: Any) -> str:
+        if _missing(value):
+            return ""
+        return esc(datasets.LOCALITIES.get(str(value), str(value)))
+
+    def zone(self, value: Any) -> str:
+        key = zone_key(value)
+        return self.t[f"zone_{key}"] if key != "unknown" or _missing(value) else esc(value)
+
+
+def _ascii(text: str) -> str:
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+def zone_key(value: Any) -> str:
+    """``green``/``yellow``/``orange``/``red`` (or ``unknown``) from a zone value in English or Vietnamese
+    ("red", "Vùng đỏ", "do") or a priority 0–3."""
+    if _missing(value):
+        return "unknown"
+    text = str(value).strip()
+    if isinstance(value, (int, float, np.integer, np.floating)) or text.isdigit():
+        try:
+            level = float(text)
+        except ValueError:
+            return "unknown"
+        return ("green", "yellow", "orange", "red")[int(level)] if level in (0, 1, 2, 3) else "unknown"
+    words = set(re.split(r"[^a-z]+", _ascii(text)))
+    for key, names in (("red", {"red", "do"}), ("orange", {"orange", "cam"}),
+                       ("yellow", {"yellow", "vang"}), ("green", {"green", "xanh"})):
+        if words & names:
+            return key
+    return "unknown"
+
+
+def _served_colour(share: Any) -> str | None:
+    if _missing(share):
+        return None
+    for bound, colour in SERVED_CLASSES:
+        if float(share) >= bound - 1e-9:
+            return colour
+    return SERVED_CLASSES[-1][1]
+
+
+def _popup(title: str, rows: Iterable[tuple[str, str]], warn: str = "") -> str:
+    """Popup HTML from already-escaped pieces."""
+    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows if v not in ("", None))
+    note = f'<div class="w">{warn}</div>' if warn else ""
+    return f'<div class="khf-pop"><div class="h">{title}</div><table>{body}</table>{note}</div>'
+
+
+# --------------------------------------------------------------------------------------------------
+# Geometry encoding
+# --------------------------------------------------------------------------------------------------
+
+
+def _encode(coords: np.ndarray) -> list[int]:
+    """(n, 2) lon/lat → flat [lat0, lon0, dlat1, dlon1, ...] in 1e-5 degrees, repeated points dropped."""
+    q = np.rint(np.asarray(coords, dtype=float)[:, [1, 0]] * 1e5).astype(np.int64)
+    if len(q) > 1:
+        keep = np.r_[True, (np.diff(q, axis=0) != 0).any(axis=1)]
+        q = q[keep] if keep.sum() > 1 else q[[0, -1]]
+    return np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel().tolist()
+
+
+def _line_parts(geometry) -> list[np.ndarray]:
+    if geometry is None or geometry.is_empty:
+        return []
+    if geometry.geom_type == "LineString":
+        return [np.asarray(geometry.coords)]
+    if hasattr(geometry, "geoms"):
+        return [part for g in geometry.geoms for part in _line_parts(g)]
+    return []
+
+
+def _polygon_rings(geometry) -> list[list[list[int]]]:
+    if geometry is None or geometry.is_empty:
+        return []
+    polygons = list(geometry.geoms) if hasattr(geometry, "geoms") else [geometry]
+    out = []
+    for polygon in polygons:
+        if polygon.geom_type != "Polygon" or polygon.is_empty:
+            continue
+        rings = [polygon.exterior] + list(polygon.interiors)
+        out.append([_encode(np.asarray(r.coords)) for r in rings])
+    return out
+
+
+def _encode_many(lines: np.ndarray) -> list[list[int]]:
+    """:func:`_encode` of many LineStrings at once (vectorised); lines of fewer than two points are dropped."""
+    if not len(lines):
+        return []
+    coords, index = shapely.get_coordinates(lines, return_index=True)
+    q = np.rint(coords[:, [1, 0]] * 1e5).astype(np.int64)
+    same_line = np.r_[False, index[1:] == index[:-1]]
+    repeated = same_line & np.r_[False, (q[1:] == q[:-1]).all(axis=1)]
+    q, index = q[~repeated], index[~repeated]
+    first = np.r_[True, index[1:] != index[:-1]]
+    delta = q.copy()
+    delta[1:] -= q[:-1]
+    delta[first] = q[first]
+    counts = np.bincount(index, minlength=len(lines))
+    pieces = np.split(delta.ravel(), np.cumsum(counts * 2)[:-1])
+    return [piece.tolist() for piece, n in zip(pieces, counts) if n >= 2]
+
+
+def _merged_lines(geometries: np.ndarray) -> list[list[int]]:
+    """Encoded lines of a road layer: both directions drawn once, merged where roads continue, simplified."""
+    geometries = np.asarray([g for g in geometries if g is not None and not g.is_empty], dtype=object)
+    if not len(geometries):
+        return []
+    parts = shapely.get_parts(geometries)
+    parts = parts[shapely.get_type_id(parts) == 1]  # LineStrings
+    if not len(parts):
+        return []
+    normalised = shapely.normalize(shapely.set_precision(parts, 1e-6))
+    unique = shapely.from_wkb(pd.unique(pd.Series(shapely.to_wkb(normalised))))
+    merged = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(unique)))
+    return _encode_many(shapely.simplify(merged, ROAD_TOLERANCE, preserve_topology=False))
+
+
+# --------------------------------------------------------------------------------------------------
+# Map building
+# --------------------------------------------------------------------------------------------------
+
+
+def column_of(frame: pd.DataFrame | None, name: str, default: Any = None) -> pd.Series:
+    if frame is None:
+        return pd.Series(dtype=object)
+    if name in frame.columns:
+        return frame[name]
+    return pd.Series([default] * len(frame), index=frame.index, dtype=object)
+
+
+def _rows(frame: pd.DataFrame | None) -> list[dict]:
+    if frame is None or len(frame) == 0:
+        return []
+    return frame.to_dict("records")
+
+
+def _sort_key(value: Any) -> tuple:
+    text = "" if _missing(value) else str(value)
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", text) if p != "")
+
+
+def _int_or(value: Any, default: int = 0) -> int:
+    try:
+        return int(value) if not _missing(value) else default
+    except (TypeError, ValueError):
+        return default
+
+
+def _e5(lat: Any, lon: Any) -> tuple[int, int] | None:
+    try:
+        la, lo = float(lat), float(lon)
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(la) and math.isfinite(lo)):
+        return None
+    return round(la * 1e5), round(lo * 1e5)
+
+
+def layer_name(text: str, *, cls: str, swatch: str | None = None) -> str:
+    sw = f'<span class="khf-sw" style="background:{swatch}"></span>' if swatch else ""
+    return f'<span class="{cls}">{sw}{text}</span>'
+
+
+def vehicle_data(plan: Plan, f: Fmt) -> list[dict]:
+    """Per vehicle (ordered by depot, then id): depot, colour, layer name, encoded legs and stops."""
+    t = f.t
+    routes = plan.routes if plan.routes is not None else pd.DataFrame()
+    legs = plan.legs if plan.legs is not None else pd.DataFrame()
+    vehicles: dict[str, dict] = {}
+    for row in _rows(routes):
+        vid = str(row.get("vehicle_id"))
+        info = vehicles.setdefault(vid, {"id": vid, "rows": [], "legs": [], "depot_id": row.get("depot_id"),
+                                         "depot_name": row.get("depot_name"), "name": row.get("vehicle_name"),
+                                         "profile": row.get("profile")})
+        info["rows"].append(row)
+    leg_rows = _rows(legs.drop(columns="geometry")) if "geometry" in legs.columns else _rows(legs)
+    geometries = list(legs.geometry) if "geometry" in legs.columns else [None] * len(leg_rows)
+    for row, geometry in zip(leg_rows, geometries):
+        vid = str(row.get("vehicle_id"))
+        info = vehicles.setdefault(vid, {"id": vid, "rows": [], "legs": [], "depot_id": None, "depot_name": None,
+                                         "name": None, "profile": row.get("profile")})
+        info["legs"].append((row, geometry))
+    depot_order = {str(d): i for i, d in enumerate(column_of(plan.depots, "depot_id"))}
+    ordered = sorted(vehicles.values(), key=lambda v: (depot_order.get(str(v["depot_id"]), len(depot_order)),
+                                                       _sort_key(v["depot_id"]), _sort_key(v["id"])))
+    out = []
+    for index, info in enumerate(ordered):
+        colour = VEHICLE_COLOURS[index % len(VEHICLE_COLOURS)]
+        rows = sorted(info["rows"], key=lambda r: (_int_or(r.get("trip")), _int_or(r.get("seq"))))
+        trips = sorted({_int_or(r.get("trip")) for r in rows} | {_int_or(r.get("trip")) for r, _ in info["legs"]})
+        several = len(trips) > 1
+        label = esc(info["id"])
+        if not _missing(info["name"]) and str(info["name"]) != info["id"]:
+            label += f" · {esc(info['name'])}"
+        stops = []
+        for r in rows:
+            position = _e5(r.get("lat"), r.get("lon"))
+            if position is None:
+                continue
+            seq = _int_or(r.get("seq"))
+            badge = f"{_int_or(r.get('trip'))}.{seq}" if several else str(seq)
+            leg_text = ""
+            if not _missing(r.get("leg_km")):
+                leg_text = f"{f.num(r.get('leg_km'), 1)} {t['km']}, {f.num(r.get('leg_min'))} {t['min']}"
+                if bool(r.get("approximate_leg")) and not _missing(r.get("approximate_leg")):
+                    leg_text += f' <span class="w">({t["approx_note"]})</span>'
+            ward = esc(r.get("ward"))
+            locality = f.locality(r.get("locality"))
+            popup = _popup(
+                esc(r.get("name")) or esc(r.get("stop_id")),
+                [
+                    (t["ward"], f"{ward} ({locality})" if locality else ward),
+                    (t["zone"], f.zone(r.get("zone"))),
+                    (t["quantity"], f"<b>{f.num(r.get('quantity_kg'))} {t['kg']}</b>"),
+                    (t["arrival"], f"<b>{esc(r.get('arrival'))}</b>"),
+                    (t["departure"], esc(r.get("departure"))),
+                    (t["vehicle"], label),
+                    (t["trip"], f"{_int_or(r.get('trip'))} · {t['seq']} {seq}"),
+                    (t["load"], f"{f.num(r.get('load_kg'))} / {f.num(r.get('capacity_kg'))} {t['kg']}"
+                     if not _missing(r.get("load_kg")) else ""),
+                    (t["leg_from"], leg_text),
+                ],
+            )
+            tooltip = f"{badge}. {esc(r.get('name')) or esc(r.get('stop_id'))} — {ward}"
+            stops.append([position[0], position[1], badge, popup, tooltip])
+        legs_out = []
+        km = 0.0
+        for r, geometry in sorted(info["legs"], key=lambda x: (_int_or(x[0].get("trip")), _int_or(x[0].get("seq")))):
+            parts = _line_parts(geometry)
+            if not parts:
+                continue
+            coords = np.vstack(parts)
+            approximate = bool(r.get("approximate")) and not _missing(r.get("approximate"))
+            km += 0.0 if _missing(r.get("leg_km")) else float(r.get("leg_km"))
+            text = (f"{t['vehicle']} {label} · {t['trip']} {_int_or(r.get('trip'))} · {t['leg']} "
+                    f"{_int_or(r.get('seq'))}: {f.num(r.get('leg_km'), 1)} {t['km']}, "
+                    f"{f.num(r.get('leg_min'))} {t['min']}")
+            if approximate:
+                text += f'<br><span class="w">{t["approx_note"]}</span>'
+            legs_out.append([_encode(coords), 1 if approximate else 0, f'<div class="khf-pop">{text}</div>'])
+        info_text = t["layer_vehicle_info"].format(trips=len(trips), stops=len(stops), km=f.num(km, 1))
+        out.append({
+            "id": info["id"],
+            "depot_id": None if _missing(info["depot_id"]) else str(info["depot_id"]),
+            "depot_name": info["depot_name"],
+            "colour": colour,
+            "layer_name": layer_name(f"{label} — {info_text}", cls="khf-lg-veh", swatch=colour),
+            "data": {"c": colour, "legs": legs_out, "stops": stops},
+        })
+    return out
+
+
+def depot_items(plan: Plan, f: Fmt) -> list[list]:
+    t = f.t
+    items = []
+    for r in _rows(plan.depots):
+        position = _e5(r.get("lat"), r.get("lon"))
+        if position is None:
+            continue
+        name = esc(r.get("name")) or esc(r.get("depot_id"))
+        stock: Any = r.get("stock_kg")
+        load: Any = r.get("load_kg")
+        remaining = None if _missing(stock) or _missing(load) else float(stock) - float(load)
+        warn = t["over_stock"] if remaining is not None and remaining < -1e-6 else ""
+        approx = bool(r.get("approximate")) and not _missing(r.get("approximate"))
+        popup = _popup(
+            f"{t['depot_badge']}: {name}",
+            [
+                (t["stock"], f"{f.num(stock)} {t['kg']}"),
+                (t["planned_load"], f"<b>{f.num(load)} {t['kg']}</b>"),
+                (t["remaining"], f"{f.num(remaining)} {t['kg']}"),
+                (t["vehicles"], esc(r.get("vehicles"))),
+            ] + ([(t["approx_position"], "✓")] if approx else []),
+            warn,
+        )
+        badge = f"<span><b>{t['depot_badge']}</b><i>{name}</i></span>"
+        tooltip = f"{name}: {f.num(load)} / {f.num(stock)} {t['kg']}"
+        items.append([position[0], position[1], badge, popup, tooltip])
+    return items
+
+
+def unserved_items(plan: Plan, f: Fmt) -> list[list]:
+    t = f.t
+    names = {}
+    if plan.stops is not None and len(plan.stops) and "stop_id" in plan.stops.columns:
+        names = dict(zip(plan.stops["stop_id"].astype(str), column_of(plan.stops, "name")))
+    items = []
+    for r in _rows(plan.unserved):
+        position = _e5(r.get("lat"), r.get("lon"))
+        if position is None:
+            continue
+        stop_name = names.get(str(r.get("stop_id")))
+        title = esc(stop_name) if not _missing(stop_name) else esc(r.get("stop_id"))
+        ward = esc(r.get("ward"))
+        locality = f.locality(r.get("locality"))
+        reason = f.reason(r.get("reason"))
+        popup = _popup(
+            f"{t['unserved_title']}: {title}",
+            [
+                (t["ward"], f"{ward} ({locality})" if locality else ward),
+                (t["zone"], f.zone(r.get("zone"))),
+                (t["missing"], f"<b>{f.num(r.get('quantity_kg'))} {t['kg']}</b>"),
+                (t["reason"], f'<span class="w">{reason}</span>'),
+            ],
+        )
+        tooltip = f"{title} — {t['missing']} {f.num(r.get('quantity_kg'))} {t['kg']}: {reason}"
+        items.append([position[0], position[1], "<span>×</span>", popup, tooltip])
+    return items
+
+
+def ward_items(plan: Plan, f: Fmt) -> tuple[list, list]:
+    t = f.t
+    wards = plan.wards
+    if wards is None or len(wards) == 0 or "geometry" not in wards.columns:
+        return [], []
+    simplified = shapely.simplify(np.asarray(wards.geometry.values, dtype=object), WARD_TOLERANCE,
+                                  preserve_topology=True)
+    zone_items, served_items = [], []
+    for r, geometry in zip(_rows(wards.drop(columns="geometry")), simplified):
+        rings = _polygon_rings(geometry)
+        if not rings:
+            continue
+        locality = f.locality(r.get("locality"))
+        demand: Any = r.get("demand_kg")
+        delivered: Any = r.get("delivered_kg")
+        share = r.get("served_share")
+        if _missing(share) and not _missing(demand) and float(demand) > 0 and not _missing(delivered):
+            share = float(delivered) / float(demand)
+        tooltip = _popup(
+            esc(r.get("ward")) + (f" ({locality})" if locality else ""),
+            [
+                (t["zone"], f.zone(r.get("zone"))),
+                (t["demand"], f"{f.num(demand)} {t['kg']}"),
+                (t["delivered"], f"{f.num(delivered)} {t['kg']}"),
+                (t["share"], f"<b>{f.share(share)}</b>"),
+            ],
+        )
+        zone_items.append([rings, ZONE_COLOURS[zone_key(r.get("zone"))], tooltip])
+        no_demand = _missing(demand) or float(demand) <= 0
+        served_items.append([rings, "transparent" if no_demand else (_served_colour(share) or "transparent"),
+                             tooltip])
+    return zone_items, served_items
+
+
+def closed_items(plan: Plan, f: Fmt) -> list:
+    closed = plan.closed_roads
+    if closed is None or len(closed) == 0 or "geometry" not in closed.columns:
+        return []
+    label_column = next((c for c in ("label", "closure", "name", "reason") if c in closed.columns), None)
+    groups: dict[str, list] = {}
+    for index, geometry in enumerate(closed.geometry.values):
+        label = "" if label_column is None else closed[label_column].iloc[index]
+        key = "" if _missing(label) else str(label)
+        groups.setdefault(key, []).append(geometry)
+    items = []
+    for label, geometries in groups.items():
+        lines = _merged_lines(np.asarray(geometries, dtype=object))
+        if lines:
+            tip = f"<b>{f.t['closed_road']}</b>" + (f": {esc(label)}" if label else "")
+            items.append([lines, tip, None])
+    return items
+
+
+def network_items(plan: Plan) -> list:
+    edges = plan.network_edges
+    if edges is None or len(edges) == 0 or "geometry" not in edges.columns:
+        return []
+    approximate = column_of(edges, "approximate", False).fillna(False).astype(bool).to_numpy()
+    geometries = np.asarray(edges.geometry.values, dtype=object)
+    items: list[list[Any]] = []
+    solid = _merged_lines(geometries[~approximate])
+    if solid:
+        items.append([solid, None, None])
+    dashed = _merged_lines(geometries[approximate])
+    if dashed:
+        items.append([dashed, None, {"dashArray": "6 6", "weight": 2}])
+    return items
+
+
+def map_bounds(plan: Plan) -> list[list[float]] | None:
+    lats, lons = [], []
+    for frame in (plan.depots, plan.stops, plan.unserved):
+        if frame is not None and len(frame) and {"lat", "lon"} <= set(frame.columns):
+            lats += pd.to_numeric(frame["lat"], errors="coerce").dropna().tolist()
+            lons += pd.to_numeric(frame["lon"], errors="coerce").dropna().tolist()
+    if not lats and plan.wards is not None and len(plan.wards):
+        minx, miny, maxx, maxy = plan.wards.total_bounds
+        return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+    if not lats:
+        return None
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]
+
