@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from optimizer.datasets import LOCALITIES
 from optimizer.demand import drop_points
-from optimizer.errors import OptimizerError, OutputError
+from optimizer.errors import InputError, OptimizerError, OutputError
 from optimizer.files import reserve_folder
 from optimizer.network import Closure, closures_from_geojson, load_network, load_network_settings
 from optimizer.outputs.kpis import plan_kpis
@@ -68,6 +68,8 @@ def _reported(command):
                 code = EXIT_INPUT
                 for line in str(exc).splitlines():
                     click.echo(f"error: {line}", err=True)
+            except click.ClickException:
+                raise  # a bad option found after parsing: click reports it as a usage error (exit 2)
             except KeyboardInterrupt as exc:
                 how = "terminated" if isinstance(exc, Terminated) else "interrupted"
                 click.echo(f"{how}: stopped before finishing; output folders keep their previous files", err=True)
@@ -207,8 +209,12 @@ def scenario_export(folder, with_points):
 def validate(scenario_dir):
     """Check a scenario folder (default: the embedded day) and summarise it, or list every problem."""
     loaded = load_scenario(scenario_dir)
-    report = validate_scenario(loaded, network=load_network(profile="truck", closures=[
-        c for c in loaded.closures if c.applies_to("truck")]))
+    try:
+        network = load_network(profile="truck", closures=[c for c in loaded.closures if c.applies_to("truck")])
+    except InputError:
+        # A closure that matches no road: the report names its file, row and field (checked on the open network).
+        network = load_network(profile="truck")
+    report = validate_scenario(loaded, network=network)
     click.echo(report.text())
     return EXIT_OK if report.ok else EXIT_INPUT
 
@@ -243,12 +249,20 @@ def _scenario(scenario_dir, date=None):
     """The scenario to plan, with ``date`` (``YYYY-MM-DD``) when given."""
     loaded = load_scenario(scenario_dir)
     if date is not None:
-        loaded = dataclasses.replace(loaded, date=dt.date.fromisoformat(date))
+        try:
+            day = dt.date.fromisoformat(date)
+        except ValueError as exc:
+            raise click.BadParameter(f"'{date}' is not a day YYYY-MM-DD ({exc})", param_hint="'--date'") from None
+        loaded = dataclasses.replace(loaded, date=day)
     return loaded
 
 
 def _run(loaded, **kwargs):
     """Plan with a progress bar on a terminal, and return the plan."""
+    unknown = sorted(set(kwargs.get("close") or ()) - {d.id for d in loaded.depots})
+    if unknown:
+        raise click.BadParameter(f"unknown depot id(s) {', '.join(unknown)} (known: "
+                                 f"{', '.join(d.id for d in loaded.depots)})", param_hint="'--close'")
     with tqdm(total=len(STAGES), disable=not sys.stderr.isatty(), unit="stage", leave=False) as bar:
         def progress(stage):
             bar.set_description(stage)

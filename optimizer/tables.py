@@ -30,7 +30,7 @@ from typing import Any, overload
 from optimizer.clock import parse_hhmm
 from optimizer.errors import Problem
 
-__all__ = ["Table", "Row", "read_csv_table", "decode_text", "parse_toml", "fold_text", "parse_number", "TRUE_WORDS",
+__all__ = ["Table", "Row", "read_csv_table", "InputLimits", "DEFAULT_LIMITS", "decode_text", "parse_toml", "fold_text", "parse_number", "TRUE_WORDS",
            "FALSE_WORDS", "IGNORED_PREFIXES"]
 
 #: Cell values read as true / false by :meth:`Row.flag` (after :func:`fold_text`).
@@ -39,6 +39,37 @@ FALSE_WORDS = frozenset({"false", "0", "no", "n", "khong", "f", ""})
 #: Columns starting with one of these are notes, not data.
 IGNORED_PREFIXES = ("note", "comment", "ghi chu", "ghi_chu", "_")
 _DELIMITERS = (",", ";", "\t")
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    """Largest input a planner file may be; far above what Khánh Hòa needs, low enough to refuse a runaway file fast.
+
+    The size is checked with ``stat`` before the file is read; rows are counted while the CSV records are
+    read, and reading stops at the first row past the limit.
+
+    Attributes
+    ----------
+    max_file_mb
+        Largest file, in MB (10**6 bytes).
+    max_rows
+        Largest number of data rows by file name; ``default_rows`` for any other file.
+    """
+
+    max_file_mb: float = 50.0
+    max_rows: tuple[tuple[str, int], ...] = (
+        ("demand_points.csv", 50_000), ("depots.csv", 5_000), ("fleet.csv", 5_000), ("zones.csv", 5_000),
+        ("closures.csv", 10_000),
+    )
+    default_rows: int = 50_000
+
+    def rows_for(self, name: str) -> int:
+        """The row limit of file ``name``."""
+        return dict(self.max_rows).get(name, self.default_rows)
+
+
+#: The limits every reader uses unless told otherwise.
+DEFAULT_LIMITS = InputLimits()
 
 
 def fold_text(text: str) -> str:
@@ -280,6 +311,7 @@ def read_csv_table(
     prefixes: Sequence[str] = (),
     must_exist: bool = True,
     problems: list[Problem],
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> Table | None:
     """Read one CSV file, recording every structural problem.
 
@@ -295,22 +327,22 @@ def read_csv_table(
         A missing file is a problem; otherwise it gives ``None`` silently.
     problems
         Where problems are appended.
+    limits
+        Largest file and number of rows; a larger file is one problem, and it is not read further.
 
     Returns
     -------
     Table or None
         ``None`` when the file is absent or its rows cannot be used.
     """
-    text = _read_text(path, must_exist=must_exist, problems=problems)
+    text = _read_text(path, must_exist=must_exist, problems=problems, limits=limits)
     if text is None:
         return None
     file = str(path)
     first_line = text.splitlines()[0]
     delimiter = max(_DELIMITERS, key=lambda d: (first_line.count(d), d == ","))
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        problems.append(Problem(f"not a readable CSV file ({exc})", file))
+    records = _records(text, delimiter, file, limits.rows_for(path.name), problems)
+    if records is None:
         return None
     columns = [h.strip().lower() for h in records[0]]
     header_problems = _header_problems(file, columns, required=required, optional=optional, prefixes=prefixes)
@@ -318,17 +350,44 @@ def read_csv_table(
         problems.extend(header_problems)
         return None
     rows = _data_rows(file, columns, records[1:], problems)
+    if not rows and not any(cell.strip() for record in records[1:] for cell in record):
+        problems.append(Problem(f"{path.name} has a header but no rows", file, 2))
+        return None
     return Table(file, tuple(columns), tuple(rows), decimal_comma=delimiter == ";")
 
 
-def _read_text(path: Path, *, must_exist: bool, problems: list[Problem]) -> str | None:
-    """The file's non-empty text, or ``None`` (with a problem unless an optional file is absent)."""
+def _records(text: str, delimiter: str, file: str, max_rows: int, problems: list[Problem]) -> list[list[str]] | None:
+    """The CSV records (header first), read lazily and stopped at the first data row past ``max_rows``."""
+    records: list[list[str]] = []
+    try:
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            records.append(record)
+            if len(records) > max_rows + 1:
+                problems.append(Problem(
+                    f"more than {max_rows:,} data rows (the limit for this file): split the file, or raise the "
+                    "limit (optimizer.tables.InputLimits)", file, len(records)))
+                return None
+    except csv.Error as exc:
+        problems.append(Problem(f"not a readable CSV file ({exc})", file, len(records) + 1))
+        return None
+    return records
+
+
+def _read_text(path: Path, *, must_exist: bool, problems: list[Problem],
+               limits: InputLimits = DEFAULT_LIMITS) -> str | None:
+    """The file's non-empty text, or ``None`` (with a problem unless an optional file is absent or too large)."""
     file = str(path)
     if not path.exists():
         if must_exist:
             problems.append(Problem("file not found", file))
         return None
     try:
+        size = path.stat().st_size
+        if size > limits.max_file_mb * 1e6:
+            problems.append(Problem(
+                f"file is {size / 1e6:,.1f} MB, more than the limit of {limits.max_file_mb:g} MB: split the file, "
+                "or raise the limit (optimizer.tables.InputLimits)", file))
+            return None
         data = path.read_bytes()
     except OSError as exc:
         problems.append(Problem(f"cannot read file ({exc.strerror or exc})", file))

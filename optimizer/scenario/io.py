@@ -505,6 +505,18 @@ def _read_closures(folder: Path, problems: list[Problem]) -> list[tuple[Closure,
     return closures
 
 
+def _without_follow_on(checks: list[Problem], read: list[Problem], scenario: Scenario) -> list[Problem]:
+    """``checks`` less the problems that a file already reported as unusable causes in other files.
+
+    A depots.csv that is missing, empty, header-only or has a bad header gives no depots; every fleet row's
+    home depot would then be "unknown" — those lines say nothing new and bury the one that matters.
+    """
+    depots_file = scenario.file_label(DEPOTS_FILE)
+    if scenario.depots or not any(p.file == depots_file for p in read):
+        return checks
+    return [p for p in checks if p.field != "home_depot"]
+
+
 def load_scenario(path: str | Path | None = None) -> Scenario:
     """Load a scenario folder (or its ``scenario.toml``); ``None`` gives the embedded default.
 
@@ -559,7 +571,7 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         vehicle_types=tuple(v for v, _ in fleet), demand_points=points, zones=tuple(zones),
         closures=tuple(c for c, _ in plain + polygons), source=folder, source_rows=rows,
     )
-    problems.extend(check_scenario(scenario))
+    problems.extend(_without_follow_on(check_scenario(scenario), problems, scenario))
     if problems:
         raise InputError(list(dict.fromkeys(problems)))
     return scenario
