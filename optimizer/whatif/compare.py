@@ -24,7 +24,9 @@ from matplotlib.figure import Figure
 
 from optimizer import datasets
 from optimizer.clock import format_hhmm
-from optimizer.files import staged_folder
+from optimizer.files import staged_folder, write_csv
+from optimizer.outputs.kpis import plan_kpis
+from optimizer.outputs.style import ZONE_COLOURS
 from optimizer.outputs.webmap import render_map
 from optimizer.plan import Plan, PlanOptions
 from optimizer.scenario.model import GRADES, Scenario
@@ -32,42 +34,36 @@ from optimizer.tables import fold_text
 from optimizer.whatif.changes import BASE, CloseDepot, ScaleDemand, ScaleFleet, Variant
 
 
-def _share(delivered: float, demand: float) -> float:
-    return round(delivered / demand, 4) if demand > 0 else float("nan")
+def _rounded(value: float, digits: int) -> float:
+    return round(value, digits) if math.isfinite(value) else float("nan")
 
 
 def plan_figures(plan: Plan) -> dict[str, Any]:
-    """One comparison row computed from a plan's frames (``hours`` and ``vehicles_available`` from its KPIs:
-    loading time and the vehicles of closed depots are not in the frames)."""
-    routes, stops, unserved, legs = plan.routes, plan.stops, plan.unserved, plan.legs
-    demand = float(stops["demand_kg"].sum())
-    delivered = float(stops["delivered_kg"].sum())
+    """One comparison row: the plan's key figures (:func:`optimizer.outputs.kpis.plan_kpis`) spread into columns
+    per locality, zone, unserved reason and depot."""
+    k = plan_kpis(plan)
     row: dict[str, Any] = {
-        "km": round(float(legs["leg_km"].sum()), 1),
-        "hours": plan.kpis.get("hours", float("nan")),
-        "vehicles_used": int(routes["vehicle_id"].nunique()),
-        "vehicles_available": plan.kpis.get("vehicles_available"),
-        "trips": int(len(routes[["vehicle_id", "trip"]].drop_duplicates())),
-        "drop_points": int(len(stops)),
-        "demand_kg": round(demand, 1),
-        "delivered_kg": round(delivered, 1),
-        "unserved_kg": round(float(unserved["quantity_kg"].sum()), 1),
-        "served_share": _share(delivered, demand),
+        "km": round(k.km, 1),
+        "hours": k.vehicle_hours,
+        "vehicles_used": k.vehicles_used,
+        "vehicles_available": k.vehicles_available,
+        "trips": k.trips,
+        "drop_points": k.drop_points,
+        "demand_kg": round(k.demand_kg, 1),
+        "delivered_kg": round(k.delivered_kg, 1),
+        "unserved_kg": round(k.unserved_kg, 1),
+        "served_share": _rounded(k.served_share, 4),
     }
     for locality in datasets.LOCALITIES:
-        part = stops[stops["locality"] == locality]
-        row[f"served_share:{locality}"] = _share(float(part["delivered_kg"].sum()), float(part["demand_kg"].sum()))
+        row[f"served_share:{locality}"] = _rounded(k.served_share_by_locality.get(locality, math.nan), 4)
     for zone in GRADES:
-        part = stops[stops["zone"] == zone]
-        row[f"served_share:{zone}"] = _share(float(part["delivered_kg"].sum()), float(part["demand_kg"].sum()))
-    reasons = unserved["reason"].astype(str).str.split(":").str[0]
-    for reason, kg in unserved.groupby(reasons)["quantity_kg"].sum().items():
-        row[f"unserved_kg:{reason}"] = round(float(kg), 1)
-    loads = routes.groupby("depot_id")["quantity_kg"].sum()
-    for depot_id in plan.depots["depot_id"]:
-        row[f"load_kg:{depot_id}"] = round(float(loads.get(depot_id, 0.0)), 1)
-    row["routing_stopped_by"] = plan.kpis.get("routing", {}).get("stopped_by", "")
-    row["assignment_status"] = plan.kpis.get("assignment", {}).get("status", "")
+        row[f"served_share:{zone}"] = _rounded(k.served_share_by_zone.get(zone, math.nan), 4)
+    for reason, kg in k.unserved_kg_by_reason.items():
+        row[f"unserved_kg:{reason}"] = round(kg, 1)
+    for depot_id, kg in k.load_kg_by_depot.items():
+        row[f"load_kg:{depot_id}"] = round(kg, 1)
+    row["routing_stopped_by"] = k.routing.get("stopped_by", "")
+    row["assignment_status"] = k.assignment.get("status", "")
     return row
 
 
@@ -103,9 +99,6 @@ def vehicle_figures(plan: Plan) -> pd.DataFrame:
     out["end"] = span["back"].map(lambda s: format_hhmm(int(round(s / 60)) * 60))
     out["hours"] = ((span["back"] - span["leave"]) / 3600).round(2)
     return out.reset_index(names="vehicle_id")[columns]
-
-
-_CHART_ZONE_COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "orange": "#ef6c00", "red": "#c62828"}
 
 
 @dataclass(frozen=True)
@@ -231,7 +224,7 @@ class Comparison:
         for k, zone in enumerate(zones):
             values = table[f"served_share:{zone}"].to_numpy(dtype=float) * 100
             ax.barh(y + 0.4 - height * (k + 0.5), np.nan_to_num(values), height=height,
-                    color=_CHART_ZONE_COLOURS[zone], label=zone)
+                    color=ZONE_COLOURS[zone], label=zone)
         ax.scatter(table["served_share"].to_numpy(dtype=float) * 100, y, marker="|", s=400, color="black",
                    zorder=3, label="overall")
         ax.set_yticks(y)
@@ -252,9 +245,9 @@ class Comparison:
         ``maps/NN-<variant>.html`` (one map per plan) into ``folder``, all or nothing."""
         folder = Path(folder)
         with staged_folder(folder) as staging:
-            self.table.to_csv(staging / "comparison.csv", index=False, encoding="utf-8-sig")
-            self.wards().to_csv(staging / "comparison_wards.csv", index=False, encoding="utf-8-sig")
-            self.depots().to_csv(staging / "comparison_depots.csv", index=False, encoding="utf-8-sig")
+            write_csv(self.table, staging / "comparison.csv")
+            write_csv(self.wards(), staging / "comparison_wards.csv")
+            write_csv(self.depots(), staging / "comparison_depots.csv")
             self.chart(staging / "comparison.png")
             if maps:
                 for path, plan in zip(self.map_files(), self.plans.values()):
