@@ -624,7 +624,7 @@ def _scenario_toml(scenario: Scenario) -> str:
         "demand": {**dataclasses.asdict(p), "road_classes": list(p.road_classes)},
     }
     header = (
-        "# Scenario of one planning day (see optimizer/scenario.py and data/README.md).\n"
+        "# Scenario of one planning day (see optimizer/scenario/ and data/README.md).\n"
         "# Times HH:MM; ration in kg; [demand] shapes the drop points generated from the census\n"
         "# (ignored when demand_points.csv is present).\n"
     )
