@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +58,7 @@ from optimizer.errors import InputError, Problem
 from optimizer.network import Closure, RoadNetwork, closed_edge_mask, closures_from_geojson, load_network
 from optimizer.plan import PlanOptions
 from optimizer.scenario.model import GRADES, VEHICLE_PROFILES, Scenario, VehicleType
+from optimizer.tables import decode_text, parse_toml
 from optimizer.whatif.changes import (
     BASE,
     RATION_FIELDS,
@@ -480,11 +480,10 @@ def parse_variants(text: str, *, file: str | Path = "<variants>", folder: str | 
     """
     file = str(file)
     folder = Path(folder) if folder is not None else Path(file).parent
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", file=file) from None
     problems: list[Problem] = []
+    raw = parse_toml(text, file, problems)
+    if raw is None:
+        raise InputError(problems)
     parsed = [_parse_variant(item, file, folder, i, problems)
               for i, item in enumerate(_variant_tables(raw, file, problems), start=1)]
     variants = [v for v in parsed if v is not None]
@@ -510,10 +509,10 @@ def load_variants(path: str | Path, *, base: Scenario | None = None) -> list[Var
     path = Path(path)
     if not path.is_file():
         raise InputError("variant file not found", file=path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", file=path) from None
+    problems: list[Problem] = []
+    text = decode_text(path.read_bytes(), str(path), problems)
+    if text is None:
+        raise InputError(problems)
     return parse_variants(text, file=path, folder=path.parent, base=base)
 
 
