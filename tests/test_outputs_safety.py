@@ -57,9 +57,9 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.parent.iterdir() if ".staging-" in p.name or ".old-" in p.name)
 
 
-def _cli(*args, timeout=300) -> subprocess.CompletedProcess:
+def _cli(*args, timeout=300, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(ROOT / "cli.py"), *map(str, args)], capture_output=True, text=True,
-                          cwd=ROOT, timeout=timeout)
+                          cwd=ROOT, timeout=timeout, env=None if env is None else {**os.environ, **env})
 
 
 @pytest.fixture
@@ -252,15 +252,17 @@ def test_full_disk_on_a_real_tmpfs(plan, tmpfs, scenario_dir):
     assert _checksums(out) == before and _leftovers(out) == []
 
 
-def test_read_only_out_is_refused_before_solving(plan, tmpfs, scenario_dir):
+def test_read_only_out_is_refused_before_solving(plan, tmpfs, scenario_dir, tmp_path):
     out = tmpfs / "out"
     write_route_files(plan, out)
     before = _checksums(out)
     subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)], check=True)
-    started = time.monotonic()
-    result = _cli("plan", scenario_dir, "--time-limit", "120", "--out", out)
+    # A fresh network cache: planning starts by loading the network, which fills it.
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    result = _cli("plan", scenario_dir, "--out", out, env={"KHFOOD_CACHE": str(cache)})
     assert result.returncode == 3, result.stderr
-    assert time.monotonic() - started < 60, "refused before the two-minute solve"
+    assert not any(cache.iterdir()), "refused before planning"
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and str(out) in lines[0], lines
     assert "Read-only" in lines[0] and not result.stdout
@@ -277,6 +279,23 @@ def test_a_second_run_on_the_same_folder_is_refused(plan, tmp_path, scenario_dir
     assert _checksums(out) == before
 
 
+def _wait_until_open(process: subprocess.Popen, path: Path, timeout_s: float = 300.0) -> None:
+    """Wait until ``process`` has ``path`` open (Linux ``/proc``): then its signal handlers are in place.
+
+    A fixed sleep is not enough on a busy machine, where the imports alone can outlast it.
+    """
+    deadline = time.monotonic() + timeout_s
+    fds = Path(f"/proc/{process.pid}/fd")
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if any(os.path.realpath(fd) == str(path.resolve()) for fd in fds.iterdir()):
+                return
+        except OSError:
+            pass  # a descriptor closed while we looked
+        time.sleep(0.05)
+    raise AssertionError(f"the run never opened {path} (exit code {process.poll()})")
+
+
 def test_sigterm_during_a_real_run(plan, tmp_path, scenario_dir):
     out = tmp_path / "out"
     write_route_files(plan, out)
@@ -284,7 +303,7 @@ def test_sigterm_during_a_real_run(plan, tmp_path, scenario_dir):
     process = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "route", str(scenario_dir), "--time-limit",
                                 "20", "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
-    time.sleep(6)  # past the imports, inside loading or solving
+    _wait_until_open(process, out.parent / f".{out.name}.lock")  # the run holds --out: it is solving
     process.send_signal(signal.SIGTERM)
     stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == 3, stderr
