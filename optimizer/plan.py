@@ -30,7 +30,7 @@ from optimizer.solve.assignment import FLEET_CAPACITY, assign_depots
 
 #: Columns of :attr:`Plan.routes`: the dispatch sheet, one row per visit in driving order.
 ROUTE_COLUMNS = [
-    "vehicle_id", "vehicle_name", "profile", "depot_id", "depot_name", "trip", "seq", "stop_id", "ward_id", "ward",
+    "vehicle_id", "vehicle_name", "profile", "home_depot_id", "depot_id", "depot_name", "trip", "seq", "stop_id", "ward_id", "ward",
     "locality", "zone", "name", "lat", "lon", "arrival", "departure", "arrival_s", "departure_s", "quantity_kg",
     "load_kg", "capacity_kg", "leg_km", "leg_min", "approximate_leg",
 ]
@@ -39,10 +39,20 @@ STOP_COLUMNS = [
     "stop_id", "ward_id", "ward", "locality", "zone", "priority", "name", "lat", "lon", "demand_kg",
     "delivered_kg", "depot_id", "approximate",
 ]
-#: Columns of :attr:`Plan.depots`.
-DEPOT_COLUMNS = ["depot_id", "name", "lat", "lon", "stock_kg", "load_kg", "vehicles", "approximate"]
-#: Columns of :attr:`Plan.unserved`.
-UNSERVED_COLUMNS = ["stop_id", "ward_id", "ward", "locality", "zone", "lat", "lon", "quantity_kg", "reason"]
+#: Columns of :attr:`Plan.depots`; ``vehicles`` counts the vehicles based there after a closed depot's
+#: vehicles moved, ``closed`` marks a depot closed for the day.
+DEPOT_COLUMNS = ["depot_id", "name", "locality", "lat", "lon", "stock_kg", "load_kg", "vehicles", "closed",
+                 "approximate"]
+#: Columns of :attr:`Plan.unserved`: ``reason_code`` is one of :data:`optimizer.solve.reasons.REASON_CODES`,
+#: ``reason`` its English text (documents in Vietnamese use :func:`optimizer.solve.reasons.reason_text`).
+UNSERVED_COLUMNS = ["stop_id", "ward_id", "ward", "locality", "zone", "lat", "lon", "quantity_kg", "reason_code",
+                    "reason"]
+#: Columns of :attr:`Plan.transfers` before the ``<commodity>_kg`` columns (one per commodity, after ``kg``) and
+#: the reason: ``kind`` is ``vehicle`` (a vehicle lent to another depot: it drives there at ``depart``, arrives
+#: at ``arrive``, loads that depot's stock and delivers ``kg``) or ``stock`` (a depot's stock delivered into
+#: another locality by the depot's own vehicles).
+TRANSFER_COLUMNS = ["kind", "vehicle_id", "from_depot", "from_locality", "to_depot", "to_locality", "depart",
+                    "arrive", "kg"]
 #: Columns of :attr:`Plan.wards` (a GeoDataFrame with the ward polygon).
 WARD_COLUMNS = ["ward_id", "ward", "locality", "zone", "demand_kg", "delivered_kg", "served_share", "geometry"]
 #: Columns of :attr:`Plan.legs` (a GeoDataFrame, road-following LineStrings in EPSG:4326).
@@ -77,6 +87,10 @@ class Plan:
         Closed road edges (LineStrings) to draw in red.
     network_edges
         The truck road network (LineStrings, column ``approximate``), the base layer of offline maps.
+    transfers
+        Every flow across depots or localities (:data:`TRANSFER_COLUMNS`, then ``<commodity>_kg`` columns,
+        ``reason_code`` and ``reason``): vehicles lent to another depot and stock delivered into another
+        locality, each with why.
     kpis
         Totals: km, hours, vehicles used, trips, kg demanded/delivered, served share, solve figures.
     settings
@@ -96,6 +110,7 @@ class Plan:
     legs: gpd.GeoDataFrame
     closed_roads: gpd.GeoDataFrame
     network_edges: gpd.GeoDataFrame
+    transfers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TRANSFER_COLUMNS))
     kpis: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
     cut_by_time_limit: bool = False
