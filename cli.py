@@ -233,8 +233,11 @@ def _plan_options(command):
     command = click.option("--max-depots", type=click.IntRange(min=1), help="Open at most N depots.")(command)
     command = click.option("--close", "close", multiple=True, metavar="DEPOT_ID",
                            help="Close a depot for the day (repeatable).")(command)
-    command = click.option("--cross-depot", is_flag=True,
-                           help="Pool depots: any vehicle serves any point; stock moves between depots.")(command)
+    command = click.option("--idle-closed", "idle_closed", is_flag=True,
+                           help="Vehicles of a closed depot stay idle (default: they move to the nearest open "
+                                "depot of the same locality).")(command)
+    command = click.option("--no-lending", "no_lending", is_flag=True,
+                           help="Every depot works with its own vehicles only.")(command)
     command = click.option("--balance", is_flag=True, help="Even out route durations across vehicles.")(command)
     return command
 
@@ -242,7 +245,7 @@ def _plan_options(command):
 def _options(kwargs):
     return PlanOptions(time_limit_s=kwargs["time_limit"], seed=kwargs["seed"], level=kwargs["level"],
                        max_depots=kwargs["max_depots"], close_depots=tuple(kwargs["close"]),
-                       cross_depot=kwargs["cross_depot"], balance=kwargs["balance"])
+                       idle_closed=kwargs["idle_closed"], lend=not kwargs["no_lending"], balance=kwargs["balance"])
 
 
 def _scenario(scenario_dir, date=None):
@@ -279,8 +282,11 @@ def _print_summary(plan) -> None:
     click.echo(f"{plan.title} — {plan.date}")
     click.echo(f"  delivered {k.delivered_kg / 1000:,.1f} t of {k.demand_kg / 1000:,.1f} t "
                f"({k.served_share:.1%}); unserved {k.unserved_kg / 1000:,.1f} t")
+    recorded = plan.kpis
+    closed = k.depots - recorded.get("depots_open", k.depots)
     click.echo(f"  {k.vehicles_used}/{k.vehicles_available} vehicles, {k.trips} trips, {k.km:,.0f} km, "
-               f"{k.vehicle_hours:,.0f} vehicle-hours; {k.drop_points} drop points from {k.depots} depots")
+               f"{k.vehicle_hours:,.0f} vehicle-hours; {k.drop_points} drop points from {k.depots - closed} "
+               f"open depots" + (f" ({closed} closed)" if closed else ""))
     click.echo("  served by zone: " + ", ".join(f"{z} {v:.0%}" for z, v in k.served_share_by_zone.items()))
     click.echo("  served by locality: " + ", ".join(f"{LOCALITIES.get(z, z)} {v:.0%}"
                                                     for z, v in k.served_share_by_locality.items()))
@@ -289,12 +295,12 @@ def _print_summary(plan) -> None:
                                                         for r, kg in k.unserved_kg_by_reason.items()))
     a, r = k.assignment, k.routing
     click.echo(f"  depot assignment: {a['status']}, gap {a['gap']:.2%}, {a['solve_time_s']:.1f} s ({a['backend']})")
-    click.echo(f"  routing: {r['status']}, {r['solve_time_s']:.1f} s, stopped by {r['stopped_by']}")
+    click.echo(f"  routing: {len(r.get('rounds', []))} rounds, {r['solve_time_s']:.1f} s, "
+               f"stopped by {r['stopped_by']}")
     if plan.cut_by_time_limit:
         click.echo("  cut by the time limit: this plan may differ on another run (raise --time-limit)")
-    if k.stock_transfers_kg:
-        click.echo("  pooled depots: move stock to " + ", ".join(
-            f"{depot} +{kg / 1000:,.1f} t" for depot, kg in k.stock_transfers_kg.items()) + " before loading")
+    for flow, kg in recorded.get("transfers_kg", {}).items():
+        click.echo(f"  across localities: {flow} {kg / 1000:,.1f} t")
     if k.approximate_legs:
         click.echo(f"  {k.approximate_legs} legs use APPROXIMATE roads (Ninh Hòa / Vạn Ninh corridor)")
 

@@ -6,8 +6,8 @@ from; renderers and reports read it and never solve.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,8 +25,9 @@ from optimizer.network import RoadNetwork, closed_edge_mask, load_network
 from optimizer.network.matrix import travel_matrix
 from optimizer.scenario import check_scenario
 from optimizer.scenario.model import CLOSURES_FILE, CLOSURES_GEOJSON, DEPOTS_FILE, POINTS_FILE, DemandPoint, Scenario
-from optimizer.solve import routing
-from optimizer.solve.assignment import FLEET_CAPACITY, assign_depots
+from optimizer.solve.coordinator import DayOptions, DayResult, assign_day, plan_day
+from optimizer.solve.diagnosis import diagnose
+from optimizer.solve.reasons import reason_text
 
 #: Columns of :attr:`Plan.routes`: the dispatch sheet, one row per visit in driving order.
 ROUTE_COLUMNS = [
@@ -152,13 +153,14 @@ class PlanOptions:
         assignment.
     max_depots, close_depots
         Assignment options (see :func:`optimizer.solve.assignment.assign_depots`).
-    cross_depot
-        Pool the depots: any vehicle may serve any point, loading at its home depot, which is then
-        resupplied from the others (the assignment ignores depot fleets; ``kpis["stock_transfers_kg"]``
-        lists what each over-drawn depot must receive).
-    fleet_share
-        Share of a depot fleet's nominal day (capacity × trips) the assignment may plan on: trips rarely
-        leave full and the shift ends before the last one.
+    idle_closed
+        Vehicles of a closed depot stay idle instead of moving to the nearest open depot of its locality.
+    lend
+        Lend vehicles with time and trips left to depots whose own vehicles could not serve all their points
+        (own locality first); off, every depot works with its own vehicles only.
+    fair_shares
+        When the routes cannot serve a grade of a locality in full, plan the day again delivering the same
+        share at every point of that grade (partial deliveries), so no ward of the grade is left at 0 %.
     balance
         Even out route durations across vehicles.
     """
@@ -170,9 +172,10 @@ class PlanOptions:
     assignment_nodes: int = 500
     max_depots: int | None = None
     close_depots: tuple[str, ...] = ()
-    cross_depot: bool = False
+    idle_closed: bool = False
+    lend: bool = True
+    fair_shares: bool = True
     balance: bool = False
-    fleet_share: float = 0.85
 
 
 # --------------------------------------------------------------------------------------------------
@@ -354,18 +357,6 @@ def _check_closures(scenario: Scenario, network: RoadNetwork) -> list[Problem]:
     return problems
 
 
-def _vehicle_window(vehicle, time_settings) -> tuple[int, int]:
-    """The vehicle's shift within the day's operating window (the curfew lies outside it)."""
-    start = max(vehicle.shift_start_s, time_settings.operating_start_s)
-    end = min(vehicle.shift_end_s, time_settings.operating_end_s)
-    for curfew_start, curfew_end in time_settings.curfew_intervals():
-        if curfew_start <= start < curfew_end:
-            start = curfew_end
-        if curfew_start < end <= curfew_end:
-            end = curfew_start
-    return start, max(start, end)
-
-
 @dataclass
 class _Located:
     """Depots then drop points as matrix locations, with each profile's matrix."""
@@ -422,37 +413,37 @@ def _prepare(scenario, step) -> _Day:
     return _Day(networks=networks, points=points, located=_locate(list(scenario.depots), points, networks))
 
 
-def _assign(scenario, day: _Day, options: PlanOptions, time_limit_s: float):
-    n_depots = len(scenario.depots)
-    fleet_kg: dict[str, float] | None = None
-    if not options.cross_depot:
-        by_depot: dict[str, float] = {}
-        for vehicle in scenario.vehicles():
-            by_depot[vehicle.home_depot] = (
-                by_depot.get(vehicle.home_depot, 0.0) + vehicle.capacity_kg * vehicle.max_trips * options.fleet_share
-            )
-        fleet_kg = by_depot
-    return assign_depots(
-        list(scenario.depots), day.points, day.located.matrices["truck"].time_s[:n_depots, n_depots:],
-        level=options.level, max_depots=options.max_depots, close=options.close_depots, time_limit_s=time_limit_s,
-        seed=options.seed, fleet_kg=fleet_kg, node_limit=options.assignment_nodes,
+def _day_options(options: PlanOptions, time_limit_s: float) -> DayOptions:
+    return DayOptions(
+        time_limit_s=time_limit_s, seed=options.seed, effort=options.effort, balance=options.balance,
+        level=options.level, assignment_nodes=options.assignment_nodes, max_depots=options.max_depots,
+        close_depots=options.close_depots, idle_closed=options.idle_closed, lend=options.lend,
+        fair_shares=options.fair_shares,
     )
+
+
+def _matrices(day: _Day) -> tuple[dict, dict]:
+    located = day.located
+    return ({p: m.time_s for p, m in located.matrices.items()}, {p: m.dist_m for p, m in located.matrices.items()})
 
 
 def plan_assignment(scenario, *, options: PlanOptions | None = None, progress=None):
     """Only the depot assignment of the day (validate → network → demand → assignment), with the whole time limit.
 
-    Returns an :class:`optimizer.solve.assignment.Assignment`.
+    Returns the locality-first :class:`optimizer.solve.assignment.Assignment` (its first pass: each ward within
+    its own locality's stock and its depots' reach).
     """
     options = options or PlanOptions()
     step = progress or (lambda stage: None)
     day = _prepare(scenario, step)
     step("assignment")
-    return _assign(scenario, day, options, options.time_limit_s)
+    time_s, dist_m = _matrices(day)
+    return assign_day(scenario, day.points, time_s, dist_m, _day_options(options, options.time_limit_s))[0]
 
 
 def run_plan(scenario, *, options: PlanOptions | None = None, progress=None) -> Plan:
-    """Plan the scenario's day: validate, build networks, place demand, assign depots, route, tabulate.
+    """Plan the scenario's day: validate, build networks, place demand, then assign, route and lend
+    (:func:`optimizer.solve.coordinator.plan_day`), diagnose what is left, tabulate.
 
     Parameters
     ----------
@@ -471,196 +462,46 @@ def run_plan(scenario, *, options: PlanOptions | None = None, progress=None) -> 
     options = options or PlanOptions()
     step = progress or (lambda stage: None)
     day = _prepare(scenario, step)
-    networks, points, located = day.networks, day.points, day.located
-    depots = list(scenario.depots)
-    n_depots = len(depots)
     step("assignment")
-    started = time.monotonic()
-    assignment = _assign(scenario, day, options, options.time_limit_s)
-
+    time_s, dist_m = _matrices(day)
     step("routing")
-    depot_index = {d.id: i for i, d in enumerate(depots)}
-    depot_of_point = assignment.depot_of()
-    vehicles = scenario.vehicles()
-    closed = set(options.close_depots)
-    routing_vehicles = []
-    for v in vehicles:
-        if v.home_depot in closed:
-            continue  # a closed depot's vehicles stay home: it has nothing to load
-        start, end = _vehicle_window(v, scenario.time)
-        routing_vehicles.append(routing.Vehicle(
-            id=v.id, capacity_kg=v.capacity_kg, depot=depot_index[v.home_depot], profile=v.profile,
-            shift_start_s=start, shift_end_s=end, max_duration_s=v.max_duration_s,
-            cost_per_km=v.cost_per_km_vnd / 1000.0, cost_per_hour=v.cost_per_hour_vnd / 1000.0,
-            fixed_cost=v.fixed_cost_vnd / 1000.0, max_trips=v.max_trips,
-        ))
-    stops = []
-    for k, p in enumerate(points):
-        if p.id not in depot_of_point:
-            continue
-        stops.append(routing.Stop(
-            id=p.id, location=n_depots + k, demand_kg=p.total_kg, tw_start_s=p.tw_start_s, tw_end_s=p.tw_end_s,
-            service_s=p.service_s, service_s_per_kg=p.service_s_per_kg, priority=p.priority,
-            depot=depot_index[depot_of_point[p.id]], allowed_profiles=scenario.allowed_profiles(p.ward_id),
-        ))
-    problem = routing.RoutingProblem(
-        depots=[routing.Depot(id=d.id, location=i, open_s=d.open_s, close_s=d.close_s, load_time_s=d.load_time_s)
-                for i, d in enumerate(depots)],
-        stops=stops,
-        vehicles=routing_vehicles,
-        time_s={p: m.time_s for p, m in located.matrices.items()},
-        dist_m={p: m.dist_m for p, m in located.matrices.items()},
-    )
-    # One cap for the whole solve: the routing gets what the assignment left.
-    left_s = max(1e-3, options.time_limit_s - (time.monotonic() - started))
-    result = routing.solve(problem, routing.RoutingOptions(
-        time_limit_s=left_s, seed=options.seed, cross_depot=options.cross_depot, balance=options.balance,
-        effort=options.effort,
-    ))
-    return _tabulate(scenario, located, assignment, problem, result, networks, options)
+    result = plan_day(scenario, day.points, time_s, dist_m, _day_options(options, options.time_limit_s))
+    opened = _reachable_without_closures(scenario, day, result)
+    diagnosis = diagnose(result, day.points, reachable_without_closures=opened)
+    return _tabulate(scenario, day, result, diagnosis, options)
 
 
-def _tabulate(scenario, located: _Located, assignment, problem, result, networks, options: PlanOptions) -> Plan:
-    """Turn the solver's answer into the plan's frames."""
-    depots, points = located.depots, located.points
-    n_depots = len(depots)
-    point_of = {p.id: (k, p) for k, p in enumerate(points)}
-    vehicle_of = {v.id: v for v in scenario.vehicles()}
+def _reachable_without_closures(scenario, day: _Day, result: DayResult) -> set[str]:
+    """Unserved points no vehicle reaches today that some depot reaches once the closures are lifted."""
+    if not scenario.closures:
+        return set()
+    n = len(day.located.depots)
+    cut = [k for k, p in enumerate(day.points) if p.id in result.unserved
+           and all(not np.isfinite(m.time_s[:n, n + k]).any() for m in day.located.matrices.values())]
+    if not cut:
+        return set()
+    network = load_network(profile="truck")
+    places = list(day.located.depots) + [day.points[k] for k in cut]
+    snapped = network.snap([p.lon for p in places], [p.lat for p in places], check_area=False,
+                           max_distance_m=np.inf)
+    matrix = travel_matrix(network, snapped.node)
+    return {day.points[k].id for i, k in enumerate(cut) if np.isfinite(matrix.time_s[:n, n + i]).any()}
+
+
+def _tabulate(scenario, day: _Day, result: DayResult, diagnosis, options: PlanOptions) -> Plan:
+    """Turn the day's answer into the plan's frames."""
+    located = day.located
     zone_of = {z.ward_id: z.grade for z in scenario.zones}
-
-    route_rows, leg_rows = [], []
-    delivered: dict[str, float] = {}
-    for trip in result.trips:
-        vehicle = vehicle_of[trip.vehicle_id]
-        matrix = located.matrices[vehicle.profile]
-        depot = depots[trip.depot]
-        previous = trip.depot
-        for seq, visit in enumerate(trip.visits, start=1):
-            k, point = point_of[visit.stop_id]
-            leg = matrix.leg_edges(previous, visit.location)
-            approximate = bool(leg["approximate"].any())
-            delivered[point.id] = delivered.get(point.id, 0.0) + visit.quantity_kg
-            route_rows.append({
-                "vehicle_id": trip.vehicle_id, "vehicle_name": vehicle.name, "profile": vehicle.profile,
-                "depot_id": depot.id, "depot_name": depot.name, "trip": trip.trip, "seq": seq,
-                "stop_id": point.id, "ward_id": point.ward_id, "ward": point.ward_name, "locality": point.locality,
-                "zone": zone_of.get(point.ward_id, "green"), "name": point.name, "lat": point.lat, "lon": point.lon,
-                "arrival": format_hhmm(visit.arrival_s, exact=False), "departure": format_hhmm(visit.departure_s, exact=False),
-                "arrival_s": visit.arrival_s, "departure_s": visit.departure_s,
-                "quantity_kg": round(visit.quantity_kg, 3), "load_kg": round(visit.load_kg, 3),
-                "capacity_kg": vehicle.capacity_kg, "leg_km": round(visit.leg_dist_m / 1000, 3),
-                "leg_min": round(visit.leg_time_s / 60, 2), "approximate_leg": approximate,
-            })
-            leg_rows.append({
-                "vehicle_id": trip.vehicle_id, "trip": trip.trip, "seq": seq, "from_id":
-                depot.id if previous < n_depots else points[previous - n_depots].id, "to_id": point.id,
-                "profile": vehicle.profile, "leg_km": visit.leg_dist_m / 1000, "leg_min": visit.leg_time_s / 60,
-                "approximate": approximate, "geometry": matrix.leg_geometry(previous, visit.location),
-            })
-            previous = visit.location
-        back = matrix.leg_edges(previous, trip.depot)
-        leg_rows.append({
-            "vehicle_id": trip.vehicle_id, "trip": trip.trip, "seq": len(trip.visits) + 1,
-            "from_id": points[previous - n_depots].id if previous >= n_depots else depot.id, "to_id": depot.id,
-            "profile": vehicle.profile, "leg_km": trip.return_leg_dist_m / 1000,
-            "leg_min": trip.return_leg_time_s / 60, "approximate": bool(back["approximate"].any()),
-            "geometry": matrix.leg_geometry(previous, trip.depot),
-        })
-    routes = pd.DataFrame(route_rows, columns=ROUTE_COLUMNS)
-    legs = gpd.GeoDataFrame(pd.DataFrame(leg_rows, columns=LEG_COLUMNS), geometry="geometry", crs=4326)
-
-    depot_of_point = assignment.depot_of()
-    stops = pd.DataFrame([
-        {"stop_id": p.id, "ward_id": p.ward_id, "ward": p.ward_name, "locality": p.locality,
-         "zone": zone_of.get(p.ward_id, "green"), "priority": p.priority, "name": p.name, "lat": p.lat, "lon": p.lon,
-         "demand_kg": p.total_kg, "delivered_kg": round(delivered.get(p.id, 0.0), 3),
-         "depot_id": depot_of_point.get(p.id, ""), "approximate": p.approximate}
-        for p in points
-    ], columns=STOP_COLUMNS)
-
-    unserved_rows = []
-    for row in assignment.unassigned.itertuples():
-        k, p = point_of[row.point_id]
-        kind = "no capacity" if FLEET_CAPACITY in row.reason else "no stock"
-        unserved_rows.append((p, row.total_kg, f"{kind}: {row.reason}"))
-    for item in result.unserved:
-        k, p = point_of[item.stop_id]
-        unserved_rows.append((p, item.quantity_kg, item.reason))
-    unserved = pd.DataFrame([
-        {"stop_id": p.id, "ward_id": p.ward_id, "ward": p.ward_name, "locality": p.locality,
-         "zone": zone_of.get(p.ward_id, "green"), "lat": p.lat, "lon": p.lon, "quantity_kg": round(kg, 3),
-         "reason": reason}
-        for p, kg, reason in unserved_rows
-    ], columns=UNSERVED_COLUMNS)
-
-    loads = routes.groupby("depot_id")["quantity_kg"].sum()
-    fleet = pd.Series([v.home_depot for v in scenario.vehicles()]).value_counts()
-    depot_frame = pd.DataFrame([
-        {"depot_id": d.id, "name": d.name, "lat": d.lat, "lon": d.lon, "stock_kg": float(sum(d.stock_kg.values())),
-         "load_kg": round(float(loads.get(d.id, 0.0)), 3), "vehicles": int(fleet.get(d.id, 0)),
-         "approximate": d.approximate}
-        for d in depots
-    ], columns=DEPOT_COLUMNS)
-
-    wards = datasets.read_wards()
-    per_ward = stops.groupby("ward_id")[["demand_kg", "delivered_kg"]].sum()
-    ward_frame = gpd.GeoDataFrame({
-        "ward_id": wards["ward_id"], "ward": wards["ward_vn"],
-        "locality": wards["locality"].map(datasets.LOCALITIES),
-        "zone": wards["ward_id"].map(lambda w: zone_of.get(w, "green")),
-        "demand_kg": wards["ward_id"].map(per_ward["demand_kg"]).fillna(0.0),
-        "delivered_kg": wards["ward_id"].map(per_ward["delivered_kg"]).fillna(0.0),
-    }, geometry=wards.geometry.values, crs=4326)
-    ward_frame["served_share"] = np.where(ward_frame["demand_kg"] > 0,
-                                          ward_frame["delivered_kg"] / ward_frame["demand_kg"], 1.0)
-    ward_frame = ward_frame[WARD_COLUMNS]
-
-    truck = networks["truck"]
+    routes, legs = _route_frames(scenario, located, result, zone_of)
+    stops = _stop_frame(located, result, zone_of)
+    unserved = _unserved_frame(located, diagnosis, zone_of)
+    depot_frame = _depot_frame(scenario, result, routes)
+    transfers = _transfer_frame(scenario, result)
+    ward_frame = _ward_frame(stops, zone_of)
+    truck = day.networks["truck"]
     closed_roads = truck.edges[truck.edges["closed"]][["name", "osm_id", "geometry"]]
     base = truck.edges.drop_duplicates(subset=["osm_id", "geometry"])[["fclass", "approximate", "geometry"]]
-
-    demand_kg = float(stops["demand_kg"].sum())
-    delivered_kg = float(routes["quantity_kg"].sum())
-    hours = sum((t.end_s - t.load_start_s) for t in result.trips) / 3600
-
-    def served_by(key: str) -> dict[str, float]:
-        share = {}
-        for value, group in stops.groupby(key):
-            wanted = group["demand_kg"].sum()
-            share[str(value)] = round(float(group["delivered_kg"].sum() / wanted), 4) if wanted else 1.0
-        return share
-
-    cut = assignment.cut_by_time_limit or result.cut_by_time_limit
-    kpis = {
-        "drop_points": len(points),
-        "depots": len(depots),
-        "vehicles_available": len(problem.vehicles),
-        "vehicles_used": int(routes["vehicle_id"].nunique()),
-        "trips": len(result.trips),
-        "km": round(float(legs["leg_km"].sum()), 1),
-        "hours": round(hours, 1),
-        "demand_kg": round(demand_kg, 1),
-        "delivered_kg": round(delivered_kg, 1),
-        "unserved_kg": round(float(unserved["quantity_kg"].sum()), 1),
-        "served_share": round(delivered_kg / demand_kg, 4) if demand_kg else 1.0,
-        "served_share_by_locality": served_by("locality"),
-        "served_share_by_zone": served_by("zone"),
-        "unserved_kg_by_reason": {str(k): round(float(v), 1) for k, v in
-                                  unserved.groupby(unserved["reason"].str.split(":").str[0])["quantity_kg"].sum().items()},
-        "approximate_legs": int(legs["approximate"].sum()),
-        "stock_transfers_kg": {
-            row.depot_id: round(row.load_kg - row.stock_kg, 1)
-            for row in depot_frame.itertuples() if row.load_kg > row.stock_kg + 1e-6
-        },
-        "assignment": {"level": assignment.level, "objective": assignment.objective, "best_bound":
-                       assignment.best_bound, "gap": assignment.gap, "status": assignment.status,
-                       "solve_time_s": round(assignment.solve_time_s, 2), "backend": assignment.backend,
-                       "cut_by_time_limit": assignment.cut_by_time_limit},
-        "routing": {"status": result.status, "objective": result.objective, "solve_time_s":
-                    round(result.solve_time_s, 2), "strategy": result.strategy_used, "stopped_by": result.stopped_by,
-                    "cut_by_time_limit": result.cut_by_time_limit},
-        "cut_by_time_limit": cut,
-    }
+    kpis = _kpis(result, routes, legs, stops, unserved, depot_frame, transfers, ward_frame)
     settings = {
         "scenario": scenario.name,
         "scenario_source": str(scenario.source) if scenario.source else "embedded default",
@@ -670,6 +511,230 @@ def _tabulate(scenario, located: _Located, assignment, problem, result, networks
     }
     return Plan(
         title=scenario.name, date=scenario.date.isoformat(), routes=routes, stops=stops, depots=depot_frame,
-        unserved=unserved, wards=ward_frame, legs=legs, closed_roads=closed_roads, network_edges=base, kpis=kpis,
-        settings=settings, cut_by_time_limit=cut,
+        unserved=unserved, wards=ward_frame, legs=legs, closed_roads=closed_roads, network_edges=base,
+        transfers=transfers, kpis=kpis, settings=settings, cut_by_time_limit=result.cut_by_time_limit,
     )
+
+
+def _place_id(located: _Located, location: int) -> str:
+    n = len(located.depots)
+    return located.depots[location].id if location < n else located.points[location - n].id
+
+
+def _route_frames(scenario, located: _Located, result: DayResult, zone_of) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """Dispatch rows and road legs, including the drives of lent vehicles between depots."""
+    depots, points = located.depots, located.points
+    point_of = {p.id: p for p in points}
+    vehicle_of = {v.id: v for v in scenario.vehicles()}
+    arrivals = {}  # (vehicle id, trip number) → the loan that brought it to that trip's depot
+    for loan in result.loans:
+        first = min((t for t in result.trips if t.vehicle_id == loan.vehicle_id and t.depot == loan.to_depot
+                     and t.load_start_s >= loan.arrive_s), key=lambda t: t.load_start_s)
+        arrivals[(loan.vehicle_id, first.trip)] = loan
+    route_rows, leg_rows = [], []
+
+    def leg(vehicle, trip, seq, a, b, km, minutes) -> None:
+        matrix = located.matrices[vehicle.profile]
+        leg_rows.append({
+            "vehicle_id": vehicle.id, "trip": trip, "seq": seq, "from_id": _place_id(located, a),
+            "to_id": _place_id(located, b), "profile": vehicle.profile, "leg_km": km, "leg_min": minutes,
+            "approximate": bool(matrix.leg_edges(a, b)["approximate"].any()), "geometry": matrix.leg_geometry(a, b),
+        })
+
+    def reposition(vehicle, trip, seq, a, b) -> None:
+        matrix = located.matrices[vehicle.profile]
+        leg(vehicle, trip, seq, a, b, float(matrix.dist_m[a, b]) / 1000, float(matrix.time_s[a, b]) / 60)
+
+    for trip in result.trips:
+        vehicle = vehicle_of[trip.vehicle_id]
+        state = result.states[trip.vehicle_id]
+        depot = depots[trip.depot]
+        loan = arrivals.get((trip.vehicle_id, trip.trip))
+        if loan is not None:
+            reposition(vehicle, trip.trip, 0, loan.from_depot, loan.to_depot)
+        previous = trip.depot
+        for seq, visit in enumerate(trip.visits, start=1):
+            point = point_of[visit.stop_id]
+            matrix = located.matrices[vehicle.profile]
+            route_rows.append({
+                "vehicle_id": trip.vehicle_id, "vehicle_name": vehicle.name, "profile": vehicle.profile,
+                "home_depot_id": depots[state.home].id, "depot_id": depot.id, "depot_name": depot.name,
+                "trip": trip.trip, "seq": seq, "stop_id": point.id, "ward_id": point.ward_id,
+                "ward": point.ward_name, "locality": point.locality, "zone": zone_of.get(point.ward_id, "green"),
+                "name": point.name, "lat": point.lat, "lon": point.lon,
+                "arrival": format_hhmm(visit.arrival_s, exact=False),
+                "departure": format_hhmm(visit.departure_s, exact=False), "arrival_s": visit.arrival_s,
+                "departure_s": visit.departure_s, "quantity_kg": round(visit.quantity_kg, 3),
+                "load_kg": round(visit.load_kg, 3), "capacity_kg": vehicle.capacity_kg,
+                "leg_km": round(visit.leg_dist_m / 1000, 3), "leg_min": round(visit.leg_time_s / 60, 2),
+                "approximate_leg": bool(matrix.leg_edges(previous, visit.location)["approximate"].any()),
+            })
+            leg(vehicle, trip.trip, seq, previous, visit.location, visit.leg_dist_m / 1000, visit.leg_time_s / 60)
+            previous = visit.location
+        leg(vehicle, trip.trip, len(trip.visits) + 1, previous, trip.depot, trip.return_leg_dist_m / 1000,
+            trip.return_leg_time_s / 60)
+        last = max(t.trip for t in result.trips if t.vehicle_id == trip.vehicle_id)
+        if trip.trip == last and trip.depot != state.home:
+            reposition(vehicle, trip.trip, len(trip.visits) + 2, trip.depot, state.home)
+    routes = pd.DataFrame(route_rows, columns=ROUTE_COLUMNS)
+    legs = gpd.GeoDataFrame(pd.DataFrame(leg_rows, columns=LEG_COLUMNS), geometry="geometry", crs=4326)
+    return routes, legs
+
+
+def _stop_frame(located: _Located, result: DayResult, zone_of) -> pd.DataFrame:
+    depots = located.depots
+    return pd.DataFrame([
+        {"stop_id": p.id, "ward_id": p.ward_id, "ward": p.ward_name, "locality": p.locality,
+         "zone": zone_of.get(p.ward_id, "green"), "priority": p.priority, "name": p.name, "lat": p.lat, "lon": p.lon,
+         "demand_kg": p.total_kg, "delivered_kg": round(result.delivered_kg.get(p.id, 0.0), 3),
+         "depot_id": depots[result.depot_of_point[p.id]].id if p.id in result.depot_of_point else "",
+         "approximate": p.approximate}
+        for p in located.points
+    ], columns=STOP_COLUMNS)
+
+
+def _unserved_frame(located: _Located, diagnosis, zone_of) -> pd.DataFrame:
+    point_of = {p.id: p for p in located.points}
+    rows = []
+    for item in diagnosis:
+        p = point_of[item.point_id]
+        rows.append({"stop_id": p.id, "ward_id": p.ward_id, "ward": p.ward_name, "locality": p.locality,
+                     "zone": zone_of.get(p.ward_id, "green"), "lat": p.lat, "lon": p.lon,
+                     "quantity_kg": round(item.kg, 3), "reason_code": item.code,
+                     "reason": reason_text(item.code, "en")})
+    return pd.DataFrame(rows, columns=UNSERVED_COLUMNS)
+
+
+def _depot_frame(scenario, result: DayResult, routes: pd.DataFrame) -> pd.DataFrame:
+    loads = routes.groupby("depot_id")["quantity_kg"].sum()
+    based = Counter(result.problem.depots[v.depot].id for v in result.problem.vehicles)
+    closed = set(result.closed_depots)
+    return pd.DataFrame([
+        {"depot_id": d.id, "name": d.name, "locality": d.locality, "lat": d.lat, "lon": d.lon,
+         "stock_kg": float(sum(d.stock_kg.values())), "load_kg": round(float(loads.get(d.id, 0.0)), 3),
+         "vehicles": int(based.get(d.id, 0)), "closed": d.id in closed, "approximate": d.approximate}
+        for d in scenario.depots
+    ], columns=DEPOT_COLUMNS)
+
+
+def _commodities_of(result: DayResult, trips) -> dict[str, float]:
+    """Kilograms per commodity that ``trips`` deliver (a visit carries its point's mix)."""
+    mix = {p.id: p.demand_kg for p in result.served_points}
+    out: dict[str, float] = {}
+    for trip in trips:
+        for visit in trip.visits:
+            total = math.fsum(mix[visit.stop_id].values()) or 1.0
+            for c, kg in mix[visit.stop_id].items():
+                out[c] = out.get(c, 0.0) + visit.quantity_kg * kg / total
+    return out
+
+
+def _transfer_frame(scenario, result: DayResult) -> pd.DataFrame:
+    """Vehicles lent to other depots and stock delivered into other localities, with their reasons."""
+    depots = scenario.depots
+    rows = []
+    for loan in result.loans:
+        trips = [t for t in result.trips if t.vehicle_id == loan.vehicle_id and t.depot == loan.to_depot
+                 and t.load_start_s >= loan.arrive_s]
+        rows.append({"kind": "vehicle", "vehicle_id": loan.vehicle_id, "from_depot": depots[loan.from_depot].id,
+                     "from_locality": depots[loan.from_depot].locality, "to_depot": depots[loan.to_depot].id,
+                     "to_locality": depots[loan.to_depot].locality, "depart": format_hhmm(loan.depart_s),
+                     "arrive": format_hhmm(loan.arrive_s), "commodities": _commodities_of(result, trips),
+                     "reason_code": loan.reason_code})
+    locality_of = {p.id: p.locality for p in result.served_points}
+    flows: dict[tuple[int, str], list[str]] = {}
+    for flow in result.stock_flows:
+        flows.setdefault((flow.depot, locality_of[flow.point_id]), []).append(flow.point_id)
+    for (j, locality), ids in sorted(flows.items()):
+        wanted = set(ids)
+        trips = [dataclasses.replace(t, visits=tuple(v for v in t.visits if v.stop_id in wanted))
+                 for t in result.trips if t.depot == j]
+        rows.append({"kind": "stock", "vehicle_id": "", "from_depot": depots[j].id,
+                     "from_locality": depots[j].locality, "to_depot": "", "to_locality": locality, "depart": "",
+                     "arrive": "", "commodities": _commodities_of(result, trips), "reason_code": "stock_short"})
+    commodities = list(scenario.commodities)
+    frame = pd.DataFrame([
+        {**{k: v for k, v in row.items() if k != "commodities"},
+         "kg": round(math.fsum(row["commodities"].values()), 1),
+         **{f"{c}_kg": round(row["commodities"].get(c, 0.0), 1) for c in commodities},
+         "reason": reason_text(row["reason_code"], "en")}
+        for row in rows
+    ], columns=[*TRANSFER_COLUMNS, *(f"{c}_kg" for c in commodities), "reason_code", "reason"])
+    return frame
+
+
+def _ward_frame(stops: pd.DataFrame, zone_of) -> gpd.GeoDataFrame:
+    wards = datasets.read_wards()
+    per_ward = stops.groupby("ward_id")[["demand_kg", "delivered_kg"]].sum()
+    frame = gpd.GeoDataFrame({
+        "ward_id": wards["ward_id"], "ward": wards["ward_vn"],
+        "locality": wards["locality"].map(datasets.LOCALITIES),
+        "zone": wards["ward_id"].map(lambda w: zone_of.get(w, "green")),
+        "demand_kg": wards["ward_id"].map(per_ward["demand_kg"]).fillna(0.0),
+        "delivered_kg": wards["ward_id"].map(per_ward["delivered_kg"]).fillna(0.0),
+    }, geometry=wards.geometry.values, crs=4326)
+    frame["served_share"] = np.where(frame["demand_kg"] > 0, frame["delivered_kg"] / frame["demand_kg"], 1.0)
+    return frame[WARD_COLUMNS]
+
+
+def fairness_by_grade(wards: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Per zone grade, over wards with demand: the smallest and mean served share and their spread."""
+    out = {}
+    for grade, group in wards[wards["demand_kg"] > 0].groupby("zone"):
+        share = group["served_share"]
+        mean = float(group["delivered_kg"].sum() / group["demand_kg"].sum())
+        out[str(grade)] = {"min_share": round(float(share.min()), 4), "mean_share": round(mean, 4),
+                           "spread": round(float(share.max() - share.min()), 4)}
+    return out
+
+
+def _kpis(result: DayResult, routes, legs, stops, unserved, depot_frame, transfers, wards) -> dict:
+    demand_kg = float(stops["demand_kg"].sum())
+    delivered_kg = float(routes["quantity_kg"].sum())
+    days: dict[str, tuple[int, int]] = {}
+    for t in result.trips:
+        first, last = days.get(t.vehicle_id, (t.load_start_s, t.end_s))
+        days[t.vehicle_id] = (min(first, t.load_start_s), max(last, t.end_s))
+
+    def served_by(key: str) -> dict[str, float]:
+        share = {}
+        for value, group in stops.groupby(key):
+            wanted = group["demand_kg"].sum()
+            share[str(value)] = round(float(group["delivered_kg"].sum() / wanted), 4) if wanted else 1.0
+        return share
+
+    across = transfers[transfers["from_locality"] != transfers["to_locality"]]
+    flows = across.groupby([across["from_locality"] + " → " + across["to_locality"]])["kg"].sum()
+    return {
+        "drop_points": len(stops),
+        "depots": len(depot_frame),
+        "depots_open": int((~depot_frame["closed"]).sum()),
+        "vehicles_available": len(result.problem.vehicles),
+        "vehicles_used": int(routes["vehicle_id"].nunique()),
+        "vehicles_lent": len({loan.vehicle_id for loan in result.loans}),
+        "trips": len(result.trips),
+        "km": round(float(legs["leg_km"].sum()), 1),
+        "hours": round(sum(last - first for first, last in days.values()) / 3600, 1),
+        "demand_kg": round(demand_kg, 1),
+        "delivered_kg": round(delivered_kg, 1),
+        "unserved_kg": round(float(unserved["quantity_kg"].sum()), 1),
+        "served_share": round(delivered_kg / demand_kg, 4) if demand_kg else 1.0,
+        "served_share_by_locality": served_by("locality"),
+        "served_share_by_zone": served_by("zone"),
+        "fairness_by_grade": fairness_by_grade(wards),
+        "fair_share": {f"{locality} / {grade}": round(share, 4)
+                       for (locality, grade), share in result.fair_share.items()},
+        "unserved_kg_by_reason": {str(k): round(float(v), 1)
+                                  for k, v in unserved.groupby("reason_code")["quantity_kg"].sum().items()},
+        "transfers_kg": {str(k): round(float(v), 1) for k, v in flows.items()},
+        "approximate_legs": int(legs["approximate"].sum()),
+        "assignment": {"level": result.assignment.level, "objective": result.assignment.objective,
+                       "best_bound": result.assignment.best_bound, "gap": result.assignment.gap,
+                       "status": result.assignment.status, "solve_time_s": round(result.assignment.solve_time_s, 2),
+                       "backend": result.assignment.backend,
+                       "cut_by_time_limit": result.assignment.cut_by_time_limit},
+        "routing": {"rounds": result.rounds, "solve_time_s": round(result.solve_time_s, 2),
+                    "strategy": result.strategy, "stopped_by": result.stopped_by,
+                    "cut_by_time_limit": result.cut_by_time_limit},
+        "cut_by_time_limit": result.cut_by_time_limit,
+    }

@@ -11,7 +11,8 @@ import math
 from collections import defaultdict
 from typing import Any
 
-REASONS = {"no stock", "no capacity", "outside shift", "time window", "unreachable", "zone restriction"}
+REASONS = {"no stock", "no capacity", "outside shift", "time window", "unreachable", "zone restriction",
+           "out of reach"}
 #: Slack for float sums of kilograms and for float travel times (solver times are whole seconds).
 KG_TOL = 1e-6
 S_TOL = 1e-6
@@ -109,6 +110,11 @@ def _check_trip(problem: Any, vehicle: Any, trip: Any, stops: dict, where: str, 
             errors.append(f"{at}: location {visit.location}, stop is at {stop.location}")
         if stop.allowed_profiles is not None and vehicle.profile not in stop.allowed_profiles:
             errors.append(f"{at}: profile {vehicle.profile} not allowed in the stop's zone")
+        reach = getattr(vehicle, "max_reach_m", None)
+        if reach is not None:
+            home = depot.location if vehicle.reach_from is None else vehicle.reach_from
+            if float(dist_m[home, stop.location]) > reach:
+                errors.append(f"{at}: {dist_m[home, stop.location]:.0f} m from home, reach {reach:.0f} m")
         if not cross_depot and stop.depot is not None and stop.depot != vehicle.depot:
             errors.append(f"{at}: stop belongs to depot {stop.depot}")
         leg = float(time_m[here, stop.location])

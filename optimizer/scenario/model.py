@@ -40,6 +40,10 @@ VEHICLE_PROFILES = ("truck", "motorbike")
 #: ``Nha Trang``, ``Ninh Hoa``, ``Van Ninh`` (ASCII codes; Vietnamese names in ``datasets.LOCALITIES``).
 LOCALITY_CODES = tuple(datasets.LOCALITIES)
 
+#: Longest road distance (km) a vehicle of each profile goes from its home depot when the fleet file leaves
+#: ``max_reach_km`` empty; ``None``: no limit (the province).
+DEFAULT_REACH_KM: dict[str, float | None] = {"motorbike": 6.0, "truck": None}
+
 #: Upper bounds that keep a typo (``count = 1e9``) from exhausting memory.
 MAX_VEHICLES_PER_TYPE = 10_000
 MAX_TRIPS = 100
@@ -116,6 +120,7 @@ class VehicleType:
     cost_per_km_vnd: float = 0.0
     cost_per_hour_vnd: float = 0.0
     fixed_cost_vnd: float = 0.0
+    max_reach_km: float | None = None
 
     def vehicle_ids(self) -> list[str]:
         """``<id>-01`` … ``<id>-NN`` (three digits from 100 vehicles up)."""
@@ -145,6 +150,7 @@ class Vehicle:
     cost_per_km_vnd: float
     cost_per_hour_vnd: float
     fixed_cost_vnd: float
+    max_reach_km: float | None = None
 
 
 @dataclass(frozen=True)
@@ -404,6 +410,8 @@ class Scenario:
                         max_trips=vt.max_trips, max_duration_s=vt.max_duration_s,
                         cost_per_km_vnd=vt.cost_per_km_vnd, cost_per_hour_vnd=vt.cost_per_hour_vnd,
                         fixed_cost_vnd=vt.fixed_cost_vnd,
+                        max_reach_km=vt.max_reach_km if vt.max_reach_km is not None
+                        else DEFAULT_REACH_KM.get(vt.profile),
                     )
                 )
         return out

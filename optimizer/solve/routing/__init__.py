@@ -19,6 +19,8 @@ from optimizer.solve.routing.model import (
     Unserved,
     Vehicle,
     Visit,
+    ceil_s,
+    within_reach,
 )
 from optimizer.solve.routing.ortools import METAHEURISTICS
 from optimizer.solve.routing.solver import solve
@@ -37,5 +39,7 @@ __all__ = [
     "Unserved",
     "Vehicle",
     "Visit",
+    "ceil_s",
     "solve",
+    "within_reach",
 ]

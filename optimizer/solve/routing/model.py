@@ -40,7 +40,7 @@ from optimizer.clock import DAY_S
 from optimizer.errors import Problem
 
 #: Reasons an unserved stop may carry. ``'no stock'`` is set by callers that ration stock before routing.
-REASONS = ("no stock", "no capacity", "outside shift", "time window", "unreachable", "zone restriction")
+REASONS = ("no stock", "no capacity", "outside shift", "time window", "unreachable", "zone restriction", "out of reach")
 PRIORITIES = range(4)
 
 GRAMS_PER_KG = 1000
@@ -95,6 +95,10 @@ class Stop:
     allowed_profiles
         Vehicle profiles allowed in the stop's zone (e.g. ``{'motorbike'}`` in a lockdown zone); ``None``
         allows all.
+    weight
+        Drop penalty relative to the other stops of its priority (1 to 16): when not everything can be
+        served, heavier stops are kept first. Fair shares give a ward's first kilograms more weight than its
+        last, so a shortage is spread over the wards of a grade.
     """
 
     id: str
@@ -108,6 +112,7 @@ class Stop:
     priority: int = 0
     depot: int | None = None
     allowed_profiles: frozenset[str] | None = None
+    weight: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,11 @@ class Vehicle:
         Cost of distance driven, of working time (first loading to last return) and of using the vehicle.
     max_trips
         Trips per day; the vehicle reloads at its depot between trips.
+    max_reach_m
+        Longest road distance (on its profile) from ``reach_from`` to a stop it may serve; ``None``: no limit.
+    reach_from
+        Location the reach is measured from: the vehicle's home depot, which differs from ``depot`` when the
+        vehicle is lent to another depot; ``None``: the depot's location.
     """
 
     id: str
@@ -148,6 +158,8 @@ class Vehicle:
     cost_per_hour: float = 0.0
     fixed_cost: float = 0.0
     max_trips: int = 1
+    max_reach_m: float | None = None
+    reach_from: int | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -380,6 +392,7 @@ def faults(problem: RoutingProblem, options: RoutingOptions) -> list[Problem]:
         need(s.service_s >= 0 and s.service_s_per_kg >= 0, "negative service time", f"stops[{i}].service_s")
         need(s.priority in PRIORITIES, "priority must be 0 to 3", f"stops[{i}].priority")
         need(s.depot is None or 0 <= s.depot < len(problem.depots), "no such depot", f"stops[{i}].depot")
+        need(1.0 <= s.weight <= 16.0, "weight must be 1 to 16", f"stops[{i}].weight")
     for i, v in enumerate(problem.vehicles):
         need(0 <= v.depot < len(problem.depots), "no such depot", f"vehicles[{i}].depot")
         need(v.capacity_kg > 0, "capacity must be positive", f"vehicles[{i}].capacity_kg")
@@ -388,6 +401,9 @@ def faults(problem: RoutingProblem, options: RoutingOptions) -> list[Problem]:
         need(v.max_duration_s is None or v.max_duration_s >= 0, "negative duration", f"vehicles[{i}].max_duration_s")
         need(min(v.cost_per_km, v.cost_per_hour, v.fixed_cost) >= 0, "negative cost", f"vehicles[{i}].cost_per_km")
         need(v.max_trips >= 1, "max_trips must be at least 1", f"vehicles[{i}].max_trips")
+        need(v.max_reach_m is None or v.max_reach_m > 0, "reach must be positive", f"vehicles[{i}].max_reach_m")
+        need(v.reach_from is None or 0 <= v.reach_from < size, "location outside the matrices",
+             f"vehicles[{i}].reach_from")
     need(options.time_limit_s > 0, "time limit must be positive", "options.time_limit_s")
     need(options.effort > 0, "effort must be positive", "options.effort")
     need(options.solution_limit is None or options.solution_limit >= 0, "negative limit", "options.solution_limit")
@@ -479,7 +495,8 @@ def make_chunks(problem: RoutingProblem, cross_depot: bool) -> list[Chunk]:
         depot = None if cross_depot else _depot_of(problem, stop)
         candidates = [i for i, v in enumerate(problem.vehicles) if cross_depot or v.depot == depot]
         reason = "no capacity"
-        for test, failure in ((_zone_allows, "zone restriction"), (_reaches, "unreachable")):
+        tests = ((_zone_allows, "zone restriction"), (_reaches, "unreachable"), (_within_reach, "out of reach"))
+        for test, failure in tests:
             if candidates:
                 passed = [i for i in candidates if test(problem, problem.vehicles[i], stop)]
                 reason = reason if passed else failure
@@ -523,6 +540,18 @@ def _reaches(problem: RoutingProblem, vehicle: Vehicle, stop: Stop) -> bool:
     depot = problem.depots[vehicle.depot].location
     there = _travel(problem, vehicle.profile, depot, stop.location)
     return math.isfinite(there + _travel(problem, vehicle.profile, stop.location, depot))
+
+
+def within_reach(problem: RoutingProblem, vehicle: Vehicle, location: int) -> bool:
+    """Whether ``location`` is within the vehicle's reach of its home (road distance on its profile)."""
+    if vehicle.max_reach_m is None:
+        return True
+    home = problem.depots[vehicle.depot].location if vehicle.reach_from is None else vehicle.reach_from
+    return float(problem.dist_m[vehicle.profile][home, location]) <= vehicle.max_reach_m
+
+
+def _within_reach(problem: RoutingProblem, vehicle: Vehicle, stop: Stop) -> bool:
+    return within_reach(problem, vehicle, stop.location)
 
 
 def capacity_grams(vehicle: Vehicle) -> int:

@@ -545,7 +545,8 @@ def _penalty_weights(sub_chunks: list[Chunk], problem: RoutingProblem) -> list[i
     """Drop penalty of each chunk in units of "the cost of serving it alone".
 
     Within a priority level the weight is 16 to 32 times the level's base, growing with the chunk's
-    weight; each level's base makes its lightest chunk outweigh all lower-priority chunks together.
+    weight, times the stop's own weight (1 to 16); each level's base makes its lightest chunk outweigh all
+    lower-priority chunks together.
     """
     heaviest = max(1, max(c.grams for c in sub_chunks))
     priority = [problem.stops[c.stop].priority for c in sub_chunks]
@@ -554,7 +555,8 @@ def _penalty_weights(sub_chunks: list[Chunk], problem: RoutingProblem) -> list[i
     for level in sorted(set(priority)):
         members = [k for k, p in enumerate(priority) if p == level]
         for k in members:
-            weights[k] = base * (16 + round(16 * sub_chunks[k].grams / heaviest))
+            size = 16 + round(16 * sub_chunks[k].grams / heaviest)
+            weights[k] = base * round(size * problem.stops[sub_chunks[k].stop].weight)
         lower_total += sum(weights[k] for k in members)
         base = -(-(lower_total + 1) // 16)
     return weights

@@ -1,0 +1,674 @@
+"""The day as a coordinator runs it: stock rationed fairly, wards assigned locality first, routes tested, idle
+vehicles lent where food is still waiting.
+
+Stages, each deterministic:
+
+1. **Closed depots.** A closed depot serves nothing; its vehicles move to the nearest open depot of the same
+   locality (by truck time), or stay idle with ``idle_closed``.
+2. **Stock.** When the province's stock of a commodity cannot cover the day, red wards are served in full,
+   then orange, yellow and green; the grade where the stock runs out gets one common share in every ward
+   (the max-min fair share: every ward of the grade is cut alike). The rest is unserved for ``stock``.
+3. **Locality first.** Each ward goes to a depot of its own locality within that depot's stock and within
+   reach of its vehicles (:func:`optimizer.solve.assignment.assign_depots`, no fleet estimate); only what
+   the locality's stock cannot cover goes, in a second pass, to another locality's remaining stock.
+4. **Routes.** Every depot's points are routed with its own vehicles. Stops carry fair weights: a ward's
+   first kilograms weigh more than its last, so a shortage of vehicle time is spread over the wards of a
+   grade instead of emptying a few of them.
+5. **Lending.** A depot whose vehicles could not carry all its points gets vehicles that still have shift
+   time and trips: first from its own locality; from another locality only once nothing is left in the
+   lender's own locality that it could serve. A lent vehicle drives to the depot, loads its stock there and
+   returns home before its shift ends. Rounds repeat until one delivers nothing more, so no depot's spare
+   vehicles and stock could still serve a point left unserved (up to the routing's own search).
+
+Every loan and every stock flow into another locality is returned as a :class:`Loan` or :class:`StockFlow`
+with its reason code (:data:`optimizer.solve.reasons.TRANSFER_REASONS`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from optimizer.scenario import DemandPoint, Depot, Scenario
+from optimizer.scenario.model import GRADES, PRIORITY_OF_GRADE
+from optimizer.scenario.model import Vehicle as FleetVehicle
+from optimizer.solve import routing
+from optimizer.solve.assignment import Assignment, assign_depots
+
+__all__ = ["DayOptions", "DayResult", "Loan", "StockFlow", "VehicleDay", "plan_day", "fair_weights"]
+
+#: Weight of a ward's first kilogram against its last (stop weights run from this down to 1).
+FAIR_WEIGHT_RANGE = 16.0
+#: A lent vehicle must have at least this long at the other depot to be worth sending.
+MIN_LOAN_S = 45 * 60
+#: Lenders per depot and round: enough capacity for this multiple of the depot's unserved kilograms.
+LEND_CAPACITY_FACTOR = 1.5
+MAX_LENDERS = 12
+#: Rounds of lending per phase (a round that delivers less than a kilogram ends the phase earlier).
+MAX_ROUNDS = 4
+
+
+@dataclass(frozen=True, kw_only=True)
+class DayOptions:
+    """How to plan the day (see :class:`optimizer.plan.PlanOptions`, which fills this)."""
+
+    time_limit_s: float
+    seed: int = 0
+    effort: float = 1.0
+    balance: bool = False
+    level: str = "ward"
+    assignment_nodes: int = 500
+    max_depots: int | None = None
+    close_depots: tuple[str, ...] = ()
+    idle_closed: bool = False
+    lend: bool = True
+    fair_shares: bool = True
+
+
+@dataclass(frozen=True)
+class Loan:
+    """A vehicle sent from one depot to another for the rest of its shift.
+
+    ``depart_s`` it leaves ``from_depot``, ``arrive_s`` it is at ``to_depot`` (indices into the depots) ready
+    to load, and it is due back home by ``home_by_s``.
+    """
+
+    vehicle_id: str
+    from_depot: int
+    to_depot: int
+    depart_s: int
+    arrive_s: int
+    home_by_s: int
+    reason_code: str
+
+
+@dataclass(frozen=True)
+class StockFlow:
+    """Stock of ``depot`` assigned to a point of another locality (the locality's own stock fell short)."""
+
+    depot: int
+    point_id: str
+    kg: dict[str, float]
+    reason_code: str = "stock_short"
+
+
+@dataclass
+class VehicleDay:
+    """Where a vehicle is and what it has left, between rounds."""
+
+    vehicle: routing.Vehicle
+    home: int
+    locality: str
+    base: int
+    free_from_s: int
+    first_load_s: int | None = None
+    trips: int = 0
+
+    @property
+    def trips_left(self) -> int:
+        return self.vehicle.max_trips - self.trips
+
+
+@dataclass(frozen=True)
+class DayResult:
+    """The day's routes and everything a coordinator needs to sign them.
+
+    Attributes
+    ----------
+    problem
+        The whole day as one routing problem: every depot, every point (demand after stock rationing, by
+        location ``n_depots + k`` for point ``k``), every vehicle at its home (after closed depots moved).
+    trips
+        Every trip of every round, in vehicle order, trips renumbered by time; ``trip.depot`` is where the
+        vehicle loaded (another depot than its home when lent).
+    delivered_kg
+        Point id → kilograms delivered.
+    unserved
+        Point id → kilograms not delivered (rationing included).
+    engine_reasons
+        Point id → the routing's own reason for the part it left (``'no stock'`` for rationed stock).
+    assignment
+        The locality-first depot assignment (its ``points`` frame names each point's depot).
+    depot_of_point
+        Point id → depot index after both assignment passes.
+    loans, stock_flows
+        Vehicles lent and stock sent into other localities.
+    moved
+        Vehicle id → (closed depot index, new depot index) for vehicles of closed depots.
+    rationed_share
+        Grade → commodity → share of the demand the stock covers (1.0 where it covers all).
+    served_points
+        The points with their demand after rationing (what the routes carry, per commodity).
+    closed_depots
+        Ids of the depots closed for the day.
+    rationed_kg
+        Point id → kilograms the stock rationing cut.
+    fair_share
+        (locality, grade) → the share delivered at every point of a grade the routes could not serve in full
+        (the day is then planned a second time with those shares).
+    rounds
+        Figures of each routing round (name, kg delivered, seconds).
+    cut_by_time_limit, stopped_by, strategy, solve_time_s
+        The routing searches' figures over all rounds.
+    """
+
+    problem: routing.RoutingProblem
+    trips: list[routing.Trip]
+    delivered_kg: dict[str, float]
+    unserved: dict[str, float]
+    engine_reasons: dict[str, str]
+    assignment: Assignment
+    depot_of_point: dict[str, int]
+    loans: list[Loan]
+    stock_flows: list[StockFlow]
+    moved: dict[str, tuple[int, int]]
+    rationed_share: dict[str, dict[str, float]]
+    served_points: list[DemandPoint] = field(default_factory=list)
+    closed_depots: tuple[str, ...] = ()
+    rationed_kg: dict[str, float] = field(default_factory=dict)
+    fair_share: dict[tuple[str, str], float] = field(default_factory=dict)
+    rounds: list[dict] = field(default_factory=list)
+    cut_by_time_limit: bool = False
+    stopped_by: str = "nothing to search"
+    strategy: str = ""
+    solve_time_s: float = 0.0
+    states: dict[str, VehicleDay] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------------
+# Fleet and stock
+# --------------------------------------------------------------------------------------------------
+
+
+def _moved_homes(scenario: Scenario, time_s: np.ndarray, close: Sequence[str], idle: bool) -> dict[str, int | None]:
+    """Home depot index of each vehicle after closures: moved to the nearest open depot of its locality."""
+    index = {d.id: j for j, d in enumerate(scenario.depots)}
+    closed = set(close)
+    homes: dict[str, int | None] = {}
+    for v in scenario.vehicles():
+        j = index[v.home_depot]
+        if v.home_depot not in closed:
+            homes[v.id] = j
+            continue
+        locality = scenario.depots[j].locality
+        options = [(float(time_s[j, k]), k) for k, d in enumerate(scenario.depots)
+                   if d.id not in closed and d.locality == locality and math.isfinite(time_s[j, k])]
+        homes[v.id] = None if idle or not options else min(options)[1]
+    return homes
+
+
+def _window(v: FleetVehicle, scenario: Scenario) -> tuple[int, int]:
+    """The vehicle's shift within the operating day and outside the curfew."""
+    t = scenario.time
+    start, end = max(v.shift_start_s, t.operating_start_s), min(v.shift_end_s, t.operating_end_s)
+    for a, b in t.curfew_intervals():
+        if a <= start < b:
+            start = b
+        if a < end <= b:
+            end = a
+    return start, max(start, end)
+
+
+def _routing_vehicles(scenario: Scenario, homes: Mapping[str, int | None]) -> list[routing.Vehicle]:
+    out = []
+    for v in scenario.vehicles():
+        home = homes[v.id]
+        if home is None:
+            continue
+        start, end = _window(v, scenario)
+        out.append(routing.Vehicle(
+            id=v.id, capacity_kg=v.capacity_kg, depot=home, profile=v.profile, shift_start_s=start,
+            shift_end_s=end, max_duration_s=v.max_duration_s, cost_per_km=v.cost_per_km_vnd / 1000.0,
+            cost_per_hour=v.cost_per_hour_vnd / 1000.0, fixed_cost=v.fixed_cost_vnd / 1000.0,
+            max_trips=v.max_trips, max_reach_m=None if v.max_reach_km is None else v.max_reach_km * 1000.0,
+        ))
+    return out
+
+
+def ration_stock(scenario: Scenario, points: Sequence[DemandPoint]) -> dict[str, dict[str, float]]:
+    """Grade → commodity → share of demand the province's stock covers, red first (max-min fair in a grade)."""
+    zone = scenario.zones_by_ward
+    left = dict(scenario.stock_kg())
+    shares: dict[str, dict[str, float]] = {}
+    for grade in sorted(GRADES, key=lambda g: -PRIORITY_OF_GRADE[g]):
+        need: dict[str, float] = defaultdict(float)
+        for p in points:
+            if (zone[p.ward_id].grade if p.ward_id in zone else "green") == grade:
+                for c, kg in p.demand_kg.items():
+                    need[c] += kg
+        shares[grade] = {}
+        for c in scenario.commodities:
+            have = left.get(c, 0.0)
+            share = 1.0 if need[c] <= have else max(0.0, have / need[c])
+            shares[grade][c] = share
+            left[c] = max(0.0, have - share * need[c])
+    return shares
+
+
+def _rationed(points: Sequence[DemandPoint], scenario: Scenario, shares) -> list[DemandPoint]:
+    zone = scenario.zones_by_ward
+    out = []
+    for p in points:
+        grade = zone[p.ward_id].grade if p.ward_id in zone else "green"
+        cut = {c: kg * shares[grade].get(c, 1.0) for c, kg in p.demand_kg.items()}
+        out.append(p if cut == p.demand_kg else dataclasses.replace(p, demand_kg=cut))
+    return out
+
+
+def fair_weights(points: Sequence[DemandPoint]) -> dict[str, float]:
+    """Point id → stop weight: within a ward, points in id order, weighted by how much of the ward comes
+    before them (the first kilograms weigh :data:`FAIR_WEIGHT_RANGE`, the last 1)."""
+    by_ward: dict[str, list[DemandPoint]] = defaultdict(list)
+    for p in points:
+        by_ward[p.ward_id].append(p)
+    weights = {}
+    for members in by_ward.values():
+        total = math.fsum(p.total_kg for p in members) or 1.0
+        before = 0.0
+        for p in sorted(members, key=lambda p: p.id):
+            middle = (before + p.total_kg / 2) / total
+            weights[p.id] = float(FAIR_WEIGHT_RANGE ** (1.0 - middle))
+            before += p.total_kg
+    return weights
+
+
+# --------------------------------------------------------------------------------------------------
+# Assignment, locality first
+# --------------------------------------------------------------------------------------------------
+
+
+def _servable(problem: routing.RoutingProblem, vehicles: Sequence[routing.Vehicle], stop: routing.Stop) -> bool:
+    """Whether any of ``vehicles`` may enter the stop's zone, has a road to it and has it within reach."""
+    for v in vehicles:
+        if stop.allowed_profiles is not None and v.profile not in stop.allowed_profiles:
+            continue
+        home = problem.depots[v.depot].location
+        there = float(problem.time_s[v.profile][home, stop.location])
+        back = float(problem.time_s[v.profile][stop.location, home])
+        if math.isfinite(there + back) and routing.within_reach(problem, v, stop.location):
+            return True
+    return False
+
+
+def _allowed_depots(problem: routing.RoutingProblem, depots: Sequence[Depot], points: Sequence[DemandPoint],
+                    own_locality: bool) -> np.ndarray:
+    """``(depots, points)``: the depot may serve the point (its vehicles can; own locality when asked)."""
+    fleets: dict[int, list[routing.Vehicle]] = defaultdict(list)
+    for v in problem.vehicles:
+        fleets[v.depot].append(v)
+    allowed = np.zeros((len(depots), len(points)), dtype=bool)
+    for k, (stop, point) in enumerate(zip(problem.stops, points)):
+        for j, depot in enumerate(depots):
+            if own_locality and depot.locality != point.locality:
+                continue
+            # A depot without vehicles may still serve: lent vehicles load there.
+            allowed[j, k] = not fleets[j] or _servable(problem, fleets[j], stop)
+    return allowed
+
+
+def _assign(scenario: Scenario, problem: routing.RoutingProblem, points: Sequence[DemandPoint],
+            truck_s: np.ndarray, options: DayOptions) -> tuple[Assignment, dict[str, int], list[StockFlow]]:
+    """Three passes over what is still unassigned, each within the stock the earlier ones left: whole wards
+    within their own locality, then single points within their own locality (wards that fit no depot's
+    remaining stock whole), then single points from any locality's remaining stock."""
+    depots = list(scenario.depots)
+    index = {d.id: j for j, d in enumerate(depots)}
+    own = _allowed_depots(problem, depots, points, True)
+    anywhere = _allowed_depots(problem, depots, points, False)
+    passes = [(own, options.level), (own, "point"), (anywhere, "point")]
+    depot_of: dict[str, int] = {}
+    stock = depots
+    first: Assignment | None = None
+    for allowed, level in passes:
+        left = [k for k, p in enumerate(points) if p.id not in depot_of and p.total_kg > 0]
+        if first is not None and not left:
+            break
+        done = assign_depots(stock, [points[k] for k in left], np.where(allowed, truck_s, np.inf)[:, left],
+                             level=level, max_depots=options.max_depots, close=options.close_depots,
+                             time_limit_s=options.time_limit_s, seed=options.seed,
+                             node_limit=options.assignment_nodes)
+        first = first or done
+        depot_of.update({p: index[d] for p, d in done.depot_of().items()})
+        used = {(r.depot_id, r.commodity): r.load_kg for r in done.depots.itertuples()}
+        stock = [dataclasses.replace(d, stock_kg={c: max(0.0, kg - used.get((d.id, c), 0.0))
+                                                  for c, kg in d.stock_kg.items()}) for d in stock]
+    assert first is not None
+    flows = [StockFlow(depot=depot_of[p.id], point_id=p.id, kg=dict(p.demand_kg)) for p in points
+             if p.id in depot_of and depots[depot_of[p.id]].locality != p.locality]
+    return first, depot_of, flows
+
+
+# --------------------------------------------------------------------------------------------------
+# Routing rounds
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Rounds:
+    """Mutable state of the routing rounds."""
+
+    problem: routing.RoutingProblem
+    options: DayOptions
+    deadline: float
+    states: dict[str, VehicleDay]
+    remaining: dict[int, float]  # stop index → kg left
+    depot_of: dict[int, int]  # stop index → depot index
+    trips: list[routing.Trip] = field(default_factory=list)
+    loans: list[Loan] = field(default_factory=list)
+    rounds: list[dict] = field(default_factory=list)
+    reasons: dict[int, str] = field(default_factory=dict)
+    cut: bool = False
+    searched: bool = False
+    strategies: list[str] = field(default_factory=list)
+    weights: dict[int, float] = field(default_factory=dict)  # stop index → weight overriding the stop's
+
+    def solve(self, name: str, stops: list[int], fleet: list[routing.Vehicle]) -> list[routing.Trip]:
+        """Route ``stops`` (remaining kg) with ``fleet``; book the trips and what is left."""
+        started = time.monotonic()
+        sub = routing.RoutingProblem(
+            depots=self.problem.depots,
+            stops=[dataclasses.replace(self.problem.stops[s], demand_kg=self.remaining[s], depot=self.depot_of[s],
+                                       weight=self.weights.get(s, self.problem.stops[s].weight))
+                   for s in stops],
+            vehicles=fleet, time_s=self.problem.time_s, dist_m=self.problem.dist_m,
+        )
+        left_s = max(1e-3, self.deadline - time.monotonic())
+        result = routing.solve(sub, routing.RoutingOptions(
+            time_limit_s=left_s, seed=self.options.seed, balance=self.options.balance, effort=self.options.effort,
+        ))
+        self.cut |= result.cut_by_time_limit
+        self.searched |= result.stopped_by != "nothing to search"
+        self.strategies.append(result.strategy_used)
+        position = {sub.stops[k].id: s for k, s in enumerate(stops)}
+        for trip in result.trips:
+            for visit in trip.visits:
+                self.remaining[position[visit.stop_id]] -= visit.quantity_kg
+        for item in result.unserved:
+            self.reasons[position[item.stop_id]] = item.reason
+        self.trips += result.trips
+        kg = sum(t.load_kg for t in result.trips)
+        self.rounds.append({"round": name, "stops": len(stops), "vehicles": len(fleet),
+                            "kg": round(kg, 1), "seconds": round(time.monotonic() - started, 2)})
+        return result.trips
+
+    def book(self, trips: Sequence[routing.Trip]) -> None:
+        """Advance the vehicles that drove ``trips``."""
+        for trip in trips:
+            state = self.states[trip.vehicle_id]
+            state.trips += 1
+            state.base = trip.depot
+            state.free_from_s = max(state.free_from_s, trip.end_s)
+            if state.first_load_s is None or trip.load_start_s < state.first_load_s:
+                state.first_load_s = trip.load_start_s
+
+    def open_stops(self, depot: int) -> list[int]:
+        return [s for s, kg in self.remaining.items() if kg > 1e-6 and self.depot_of[s] == depot]
+
+
+def _travel_s(problem: routing.RoutingProblem, profile: str, a: int, b: int) -> int:
+    return routing.ceil_s(float(problem.time_s[profile][problem.depots[a].location, problem.depots[b].location]))
+
+
+def _lent(state: VehicleDay, problem: routing.RoutingProblem, to: int) -> tuple[routing.Vehicle, int, int] | None:
+    """The vehicle as it would work at depot ``to`` for the rest of its shift: (vehicle, leaves, due home)."""
+    v, depot = state.vehicle, problem.depots[to]
+    if state.trips_left < 1:
+        return None
+    go = _travel_s(problem, v.profile, state.base, to)
+    back = _travel_s(problem, v.profile, to, state.home)
+    if not math.isfinite(go + back):
+        return None
+    leave = max(state.free_from_s, v.shift_start_s)
+    start = max(leave + go, depot.open_s)
+    end = v.shift_end_s - back
+    if v.max_duration_s is not None:
+        end = min(end, (state.first_load_s if state.first_load_s is not None else start) + v.max_duration_s - back)
+    end = min(end, depot.close_s)
+    if end - start < MIN_LOAN_S:
+        return None
+    lent = dataclasses.replace(v, depot=to, shift_start_s=start, shift_end_s=end, max_duration_s=None,
+                               max_trips=state.trips_left, fixed_cost=0.0,
+                               reach_from=problem.depots[state.home].location)
+    return lent, leave, end + back
+
+
+def _may_leave(state: VehicleDay, rounds: _Rounds, localities: Sequence[str]) -> bool:
+    """A vehicle leaves its locality only when nothing left there is within its zone rules and reach."""
+    problem = rounds.problem
+    home_vehicle = dataclasses.replace(state.vehicle, depot=state.home, reach_from=None)
+    for s, kg in rounds.remaining.items():
+        if kg > 1e-6 and localities[s] == state.locality and _servable(problem, [home_vehicle], problem.stops[s]):
+            return False
+    return True
+
+
+def _lend_round(rounds: _Rounds, depot_localities: Sequence[str], localities: Sequence[str], phase: str) -> float:
+    """One round of lending to every depot with points left; the kilograms it delivered."""
+    problem = rounds.problem
+    assigned: dict[int, float] = defaultdict(float)
+    for s, d in rounds.depot_of.items():
+        assigned[d] += problem.stops[s].demand_kg
+    # Highest priority first; within it the depot that has served the smallest share of its points, so
+    # spare vehicles go where the shortage is deepest.
+    needy = sorted(
+        {rounds.depot_of[s] for s, kg in rounds.remaining.items() if kg > 1e-6},
+        key=lambda d: (-max(problem.stops[s].priority for s in rounds.open_stops(d)),
+                       -sum(rounds.remaining[s] for s in rounds.open_stops(d)) / assigned[d], d),
+    )
+    delivered = 0.0
+    for d in needy:
+        stops = rounds.open_stops(d)
+        want = sum(rounds.remaining[s] for s in stops)
+        offers = []
+        for vid in sorted(rounds.states):
+            state = rounds.states[vid]
+            same = state.locality == depot_localities[d]
+            if (phase == "same") != same or (not same and not _may_leave(state, rounds, localities)):
+                continue
+            lent = _lent(state, problem, d)
+            if lent is not None and any(_servable(problem, [lent[0]], problem.stops[s]) for s in stops):
+                offers.append((_travel_s(problem, state.vehicle.profile, state.base, d), vid, lent))
+        offers.sort(key=lambda o: (o[0], o[1]))
+        chosen, capacity = [], 0.0
+        for _, vid, lent in offers:
+            if capacity >= LEND_CAPACITY_FACTOR * want or len(chosen) >= MAX_LENDERS:
+                break
+            chosen.append((vid, lent))
+            capacity += lent[0].capacity_kg * lent[0].max_trips
+        if not chosen:
+            continue
+        trips = rounds.solve(f"lend {phase} → depot {problem.depots[d].id}", stops, [lent[0] for _, lent in chosen])
+        used = {t.vehicle_id for t in trips}
+        for vid, (vehicle, leave, home_by) in chosen:
+            state = rounds.states[vid]
+            if vid in used and state.base != d:
+                code = "same_locality" if phase == "same" else "own_locality_served"
+                rounds.loans.append(Loan(vid, state.base, d, leave, vehicle.shift_start_s, home_by, code))
+        rounds.book(trips)
+        delivered += sum(t.load_kg for t in trips)
+    return delivered
+
+
+# --------------------------------------------------------------------------------------------------
+# The day
+# --------------------------------------------------------------------------------------------------
+
+
+def _day_problem(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mapping[str, np.ndarray],
+                 dist_m: Mapping[str, np.ndarray], options: DayOptions,
+                 fair_share: Mapping[tuple[str, str], float] | None = None):
+    """The day as one routing problem (vehicles at their homes after closures), the rationed points and shares.
+
+    ``fair_share`` maps (locality, grade) to the share of every such point's (rationed) demand to deliver.
+    """
+    depots = list(scenario.depots)
+    n = len(depots)
+    homes = _moved_homes(scenario, time_s["truck"], options.close_depots, options.idle_closed)
+    shares = ration_stock(scenario, points)
+    served_points = _rationed(points, scenario, shares)
+    weights = fair_weights(points)
+    zone = scenario.zones_by_ward
+    scale = [(fair_share or {}).get((p.locality, zone[p.ward_id].grade if p.ward_id in zone else "green"), 1.0)
+             for p in served_points]
+    stops = [routing.Stop(
+        id=p.id, location=n + k, demand_kg=p.total_kg * scale[k], tw_start_s=p.tw_start_s, tw_end_s=p.tw_end_s,
+        service_s=p.service_s, service_s_per_kg=p.service_s_per_kg, priority=p.priority,
+        allowed_profiles=scenario.allowed_profiles(p.ward_id), weight=weights[p.id],
+    ) for k, p in enumerate(served_points)]
+    problem = routing.RoutingProblem(
+        depots=[routing.Depot(id=d.id, location=j, open_s=d.open_s, close_s=d.close_s, load_time_s=d.load_time_s)
+                for j, d in enumerate(depots)],
+        stops=stops, vehicles=_routing_vehicles(scenario, homes), time_s=time_s, dist_m=dist_m,
+    )
+    return problem, served_points, shares, homes
+
+
+def assign_day(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mapping[str, np.ndarray],
+               dist_m: Mapping[str, np.ndarray], options: DayOptions) -> tuple[Assignment, dict[str, int],
+                                                                                list[StockFlow]]:
+    """Only the locality-first assignment: the first pass's :class:`Assignment`, every point's depot index
+    after both passes, and the stock sent into other localities."""
+    problem, served_points, _, _ = _day_problem(scenario, points, time_s, dist_m, options)
+    n = len(scenario.depots)
+    return _assign(scenario, problem, served_points, np.asarray(time_s["truck"])[:n, n:], options)
+
+
+def plan_day(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mapping[str, np.ndarray],
+             dist_m: Mapping[str, np.ndarray], options: DayOptions) -> DayResult:
+    """Plan the day's deliveries as described in the module docstring.
+
+    Parameters
+    ----------
+    scenario
+        The day (depots, fleet, zones, times).
+    points
+        Its drop points (:func:`optimizer.demand.drop_points`).
+    time_s, dist_m
+        Per vehicle profile, square matrices over the depots (first, in scenario order) and then the points.
+    options
+        :class:`DayOptions`.
+    """
+    started = time.monotonic()
+    deadline = started + options.time_limit_s
+    result = _plan_once(scenario, points, time_s, dist_m, options, deadline, {})
+    short = _short_grades(scenario, result)
+    if short and options.fair_shares:
+        # Deliver the same share at every point of a grade the day cannot serve in full.
+        result = _plan_once(scenario, points, time_s, dist_m, options, deadline, short)
+    return dataclasses.replace(result, solve_time_s=time.monotonic() - started, fair_share=short)
+
+
+def _short_grades(scenario: Scenario, result: DayResult) -> dict[tuple[str, str], float]:
+    """(locality, grade) → served share, where the routes (not the stock) left part of the grade unserved."""
+    zone = scenario.zones_by_ward
+    wanted: dict[tuple[str, str], float] = defaultdict(float)
+    got: dict[tuple[str, str], float] = defaultdict(float)
+    for stop, point in zip(result.problem.stops, result.served_points):
+        key = (point.locality, zone[point.ward_id].grade if point.ward_id in zone else "green")
+        wanted[key] += stop.demand_kg
+        got[key] += result.delivered_kg.get(point.id, 0.0)
+    return {key: got[key] / kg for key, kg in sorted(wanted.items()) if kg > 0 and got[key] < kg * (1 - 1e-3)}
+
+
+def _plan_once(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mapping[str, np.ndarray],
+               dist_m: Mapping[str, np.ndarray], options: DayOptions, deadline: float,
+               fair_share: Mapping[tuple[str, str], float]) -> DayResult:
+    """Assignment, routes with own vehicles, lending rounds."""
+    started = time.monotonic()
+    depots = list(scenario.depots)
+    n = len(depots)
+    problem, served_points, shares, homes = _day_problem(scenario, points, time_s, dist_m, options, fair_share)
+    ids = [d.id for d in depots]
+    moved = {v.id: (ids.index(v.home_depot), homes[v.id]) for v in scenario.vehicles()
+             if homes[v.id] is not None and homes[v.id] != ids.index(v.home_depot)}
+    assignment, depot_of, flows = _assign(scenario, problem, served_points, np.asarray(time_s["truck"])[:n, n:],
+                                          options)
+    index_of = {p.id: k for k, p in enumerate(points)}
+    localities = [p.locality for p in points]
+    rounds = _Rounds(
+        problem=problem, options=options, deadline=deadline,
+        states={v.id: VehicleDay(vehicle=v, home=v.depot, locality=depots[v.depot].locality, base=v.depot,
+                                 free_from_s=v.shift_start_s) for v in problem.vehicles},
+        remaining={index_of[p]: problem.stops[index_of[p]].demand_kg for p in depot_of},
+        depot_of={index_of[p]: j for p, j in depot_of.items()},
+    )
+    first = rounds.solve("own vehicles", sorted(rounds.remaining), list(problem.vehicles))
+    rounds.book(first)
+    depot_localities = [d.locality for d in depots]
+    _lend_rounds(rounds, depot_localities, localities, options)
+    if fair_share:
+        _top_up(rounds, served_points, scenario)
+        _lend_rounds(rounds, depot_localities, localities, options)
+    result = _result(points, problem, rounds, assignment, depot_of, flows, moved, shares, started)
+    rationed = {p.id: p.total_kg - q.total_kg for p, q in zip(points, served_points) if p.total_kg - q.total_kg > 1e-6}
+    return dataclasses.replace(result, served_points=served_points, closed_depots=tuple(options.close_depots),
+                               cut_by_time_limit=result.cut_by_time_limit or assignment.cut_by_time_limit,
+                               rationed_kg=rationed)
+
+
+def _lend_rounds(rounds: _Rounds, depot_localities: Sequence[str], localities: Sequence[str],
+                 options: DayOptions) -> None:
+    for phase in ("same", "other") if options.lend else ():
+        for _ in range(MAX_ROUNDS):
+            if _lend_round(rounds, depot_localities, localities, phase) < 1.0:
+                break
+
+
+def _top_up(rounds: _Rounds, served_points: Sequence[DemandPoint], scenario: Scenario) -> None:
+    """After the equal shares are served, offer the rest of every point to vehicles still free; the wards
+    with the smallest share weigh most, so the smallest share rises first."""
+    delivered: dict[int, float] = defaultdict(float)
+    for s in range(len(served_points)):
+        if s in rounds.depot_of:
+            delivered[s] = rounds.problem.stops[s].demand_kg - rounds.remaining[s]
+    share: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for s, point in enumerate(served_points):
+        share[point.ward_id][0] += delivered.get(s, 0.0)
+        share[point.ward_id][1] += point.total_kg
+    for s in list(rounds.remaining):
+        point = served_points[s]
+        rounds.remaining[s] = point.total_kg - delivered[s]
+        got, wanted = share[point.ward_id]
+        rounds.weights[s] = float(FAIR_WEIGHT_RANGE ** (1.0 - (got / wanted if wanted else 1.0)))
+
+
+def _result(points, problem, rounds: _Rounds, assignment, depot_of, flows, moved, shares, started) -> DayResult:
+    trips = _renumbered(rounds.trips)
+    delivered: dict[str, float] = defaultdict(float)
+    for trip in trips:
+        for visit in trip.visits:
+            delivered[visit.stop_id] += visit.quantity_kg
+    unserved, reasons = {}, {}
+    for k, p in enumerate(points):
+        left = p.total_kg - delivered.get(p.id, 0.0)
+        if left > 1e-6:
+            unserved[p.id] = left
+            reasons[p.id] = ("no stock" if p.id not in depot_of
+                             else rounds.reasons.get(k, "no capacity"))
+    cut = rounds.cut
+    return DayResult(
+        problem=problem, trips=trips, delivered_kg=dict(delivered), unserved=unserved, engine_reasons=reasons,
+        assignment=assignment, depot_of_point=depot_of, loans=rounds.loans, stock_flows=flows, moved=moved,
+        rationed_share=shares, rounds=rounds.rounds, cut_by_time_limit=cut,
+        stopped_by="time limit" if cut else ("solution limit" if rounds.searched else "nothing to search"),
+        strategy=", ".join(dict.fromkeys(s for s in rounds.strategies if s != "none")),
+        solve_time_s=time.monotonic() - started, states=rounds.states,
+    )
+
+
+def _renumbered(trips: Sequence[routing.Trip]) -> list[routing.Trip]:
+    """All rounds' trips in vehicle order, each vehicle's trips by time and numbered from 1."""
+    by_vehicle: dict[str, list[routing.Trip]] = defaultdict(list)
+    for trip in trips:
+        by_vehicle[trip.vehicle_id].append(trip)
+    out = []
+    for vid in sorted(by_vehicle):
+        for number, trip in enumerate(sorted(by_vehicle[vid], key=lambda t: t.load_start_s), start=1):
+            out.append(dataclasses.replace(trip, trip=number))
+    return out
