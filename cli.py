@@ -182,6 +182,10 @@ def network_info(osm, profile, config, excluded, close_osm_id, close_name, close
 # ---------------------------------------------------------------------------------------- scenario
 
 _scenario_argument = click.argument("scenario_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
+_strict_option = click.option(
+    "--strict", is_flag=True,
+    help="Numbers that look written with thousands separators (55.000, \"1,500\") in the scenario's CSV files "
+         "are errors (exit 2) instead of warnings.")
 
 
 @main.group()
@@ -205,10 +209,11 @@ def scenario_export(folder, with_points):
 
 @main.command()
 @_scenario_argument
+@_strict_option
 @_reported
-def validate(scenario_dir):
+def validate(scenario_dir, strict):
     """Check a scenario folder (default: the embedded day) and summarise it, or list every problem."""
-    loaded = load_scenario(scenario_dir)
+    loaded = load_scenario(scenario_dir, strict=strict)
     try:
         network = load_network(profile="truck", closures=[c for c in loaded.closures if c.applies_to("truck")])
     except InputError:
@@ -248,9 +253,9 @@ def _options(kwargs):
                        idle_closed=kwargs["idle_closed"], lend=not kwargs["no_lending"], balance=kwargs["balance"])
 
 
-def _scenario(scenario_dir, date=None):
+def _scenario(scenario_dir, date=None, strict=False):
     """The scenario to plan, with ``date`` (``YYYY-MM-DD``) when given."""
-    loaded = load_scenario(scenario_dir)
+    loaded = load_scenario(scenario_dir, strict=strict)
     if date is not None:
         try:
             day = dt.date.fromisoformat(date)
@@ -311,13 +316,14 @@ _out_help = " Replaced as a whole by each run; checked (writable, not in use) be
 @main.command()
 @_scenario_argument
 @_plan_options
+@_strict_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/assign"),
               show_default=True, help="Output folder." + _out_help)
 @_reported
 @_holding_out
-def assign(scenario_dir, out, **kwargs):
+def assign(scenario_dir, out, strict, **kwargs):
     """Assign drop points (or wards) to depots within stock; write assignment.csv."""
-    assignment = plan_assignment(load_scenario(scenario_dir), options=_options(kwargs))
+    assignment = plan_assignment(load_scenario(scenario_dir, strict=strict), options=_options(kwargs))
     write_assignment_files(assignment, out)
     summary = assignment.depots.pivot_table(index=["depot_id", "name"], columns="commodity",
                                             values=["load_kg", "stock_kg"], aggfunc="sum")
@@ -331,13 +337,14 @@ def assign(scenario_dir, out, **kwargs):
 @main.command()
 @_scenario_argument
 @_plan_options
+@_strict_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/route"),
               show_default=True, help="Output folder." + _out_help)
 @_reported
 @_holding_out
-def route(scenario_dir, out, **kwargs):
+def route(scenario_dir, out, strict, **kwargs):
     """Plan the routes; write routes.csv, plan.json and unserved.csv."""
-    plan = _run(load_scenario(scenario_dir), **kwargs)
+    plan = _run(load_scenario(scenario_dir, strict=strict), **kwargs)
     write_route_files(plan, out)
     _print_summary(plan)
     click.echo(f"wrote {out}/routes.csv, plan.json, unserved.csv")
@@ -353,10 +360,11 @@ def route(scenario_dir, out, **kwargs):
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
               help="Language of maps and dispatch sheets.")
 @click.option("--offline", is_flag=True, help="Self-contained map: no internet, no tile server needed.")
+@_strict_option
 @_reported
-def plan(scenario_dir, date, out, lang, offline, **kwargs):
+def plan(scenario_dir, date, out, lang, offline, strict, **kwargs):
     """The morning job: validate → network → demand → depots → routes → files, sheets and map."""
-    loaded = _scenario(scenario_dir, date)
+    loaded = _scenario(scenario_dir, date, strict)
     out = out or Path("output") / loaded.date.isoformat()
     maps_dir = Path(__file__).resolve().parent / "maps"
     with reserve_folder(out):
@@ -406,12 +414,14 @@ def _format_comparison(table: pd.DataFrame) -> str:
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, help="Language of the maps.")
 @click.option("--offline", is_flag=True, help="Self-contained maps: no tile server needed.")
 @click.option("--no-maps", is_flag=True, help="Skip the per-variant maps (faster).")
+@_strict_option
 @_reported
-def whatif(base_scenario, variant_files, out, time_limit, seed, workers, dask_address, lang, offline, no_maps):
+def whatif(base_scenario, variant_files, out, time_limit, seed, workers, dask_address, lang, offline, no_maps,
+           strict):
     """Plan BASE_SCENARIO (a scenario folder, or 'default' for the embedded 26/07/2021) and every variant of
     the --variant files; write comparison.csv, a map per variant and comparison.png into --out, and print
     the comparison."""
-    base = load_scenario(None if base_scenario.strip().lower() == "default" else Path(base_scenario))
+    base = load_scenario(None if base_scenario.strip().lower() == "default" else Path(base_scenario), strict=strict)
     variants = [v for path in variant_files for v in load_variants(path, base=base)]
     click.echo(f"planning the base day and {len(variants)} variant(s)"
                + (f" on the Dask cluster {dask_address}" if dask_address else "") + " …", err=True)

@@ -9,7 +9,9 @@ turns every bad cell into a problem.
 Conventions
     Text is UTF-8 (a byte-order mark, as Excel's "CSV UTF-8" writes it, is fine). The delimiter is ``,``,
     ``;`` or a tab, whichever the header uses most; with ``;`` (Excel in a Vietnamese locale) ``1,5`` reads
-    as 1.5. Column names are case-insensitive; columns whose name starts with ``note``, ``comment``,
+    as 1.5. A number that looks written with thousands separators (``55.000``, ``12.500.000``, a quoted
+    ``"1,500"`` in a ``,`` file; ``1.500`` in a ``;`` file) is ambiguous: it is read as :func:`read_number`
+    says and listed in one warning per file, or, in a strict table, reported as a problem. Column names are case-insensitive; columns whose name starts with ``note``, ``comment``,
     ``ghi chu`` / ``ghi_chu`` or ``_`` are ignored. Rows are numbered as a spreadsheet shows them: the
     header is row 1, the first data row row 2; empty rows are skipped.
 """
@@ -22,6 +24,7 @@ import math
 import re
 import tomllib
 import unicodedata
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,15 +33,21 @@ from typing import Any, overload
 from optimizer.clock import parse_hhmm
 from optimizer.errors import Problem
 
-__all__ = ["Table", "Row", "read_csv_table", "InputLimits", "DEFAULT_LIMITS", "decode_text", "parse_toml", "fold_text", "parse_number", "TRUE_WORDS",
-           "FALSE_WORDS", "IGNORED_PREFIXES"]
+__all__ = ["Table", "Row", "read_csv_table", "InputLimits", "DEFAULT_LIMITS", "decode_text", "parse_toml", "fold_text", "parse_number",
+           "read_number", "capped_list", "TRUE_WORDS", "FALSE_WORDS", "IGNORED_PREFIXES", "MAX_LISTED_AMBIGUOUS"]
 
 #: Cell values read as true / false by :meth:`Row.flag` (after :func:`fold_text`).
 TRUE_WORDS = frozenset({"true", "1", "yes", "y", "x", "co", "t"})
 FALSE_WORDS = frozenset({"false", "0", "no", "n", "khong", "f", ""})
 #: Columns starting with one of these are notes, not data.
 IGNORED_PREFIXES = ("note", "comment", "ghi chu", "ghi_chu", "_")
+#: Ambiguous numbers listed by name in a file's warning; the rest are counted.
+MAX_LISTED_AMBIGUOUS = 5
 _DELIMITERS = (",", ";", "\t")
+#: An integer grouped by thousands with ``.`` or ``,``: ``55.000``, ``12.500.000``, ``1,500``.
+_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(?:([.,])\d{3})(?:\1\d{3})*")
+#: Unit of a column by the end of its name, for messages.
+_UNITS = (("_kg", " kg"), ("_km", " km"), ("_vnd", " VND"), ("_min", " min"), ("_h", " h"))
 
 
 @dataclass(frozen=True)
@@ -135,7 +144,7 @@ def parse_number(raw: str, *, decimal_comma: bool) -> float | None:
     decimal_comma
         ``1,5`` means 1.5 (files delimited by ``;``); otherwise a comma makes the text not a number.
     """
-    text = raw.strip().replace("\u00a0", "").replace(" ", "").replace("_", "")
+    text = _compact(raw)
     if "," in text:
         if not decimal_comma or "." in text:
             return None
@@ -145,6 +154,64 @@ def parse_number(raw: str, *, decimal_comma: bool) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def read_number(raw: str, *, decimal_comma: bool, unit: str = "") -> tuple[float | None, str]:
+    """A number as a person wrote it, and a note when the text looks written with thousands separators.
+
+    A cell that looks like an integer grouped by thousands (``55.000``, ``12.500.000``, ``1,500``) is
+    ambiguous. With one group whose separator is a decimal mark of the file (``.`` always; ``,`` in a file
+    delimited by ``;``) it is read as a decimal (``55.000`` → 55); otherwise the separator can only group
+    thousands and it is read so (``12.500.000`` → 12500000; a quoted ``"1,500"`` in a ``,`` file → 1500).
+    Any other text is read by :func:`parse_number`.
+
+    Parameters
+    ----------
+    raw
+        The cell's text.
+    decimal_comma
+        The file is delimited by ``;``, so ``1,5`` is 1.5.
+    unit
+        Unit for the note (``" kg"``).
+
+    Returns
+    -------
+    tuple[float | None, str]
+        The value (``None``: not a number) and the note ("'55.000' read as 55 kg; write 55000 if you meant
+        55000 kg"), empty when the text is not ambiguous.
+    """
+    text = _compact(raw)
+    match = _GROUPED.fullmatch(text)
+    if match is None:
+        return parse_number(raw, decimal_comma=decimal_comma), ""
+    separator = match[1]
+    grouped = float(text.replace(separator, ""))
+    if text.count(separator) > 1:
+        return grouped, (f"'{raw}' read as {_format_number(grouped)}{unit} ('{separator}' taken as a thousands "
+                         f"separator); write {_format_number(grouped)}")
+    decimal = float(text.replace(separator, "."))
+    value, other = (decimal, grouped) if separator == "." or decimal_comma else (grouped, decimal)
+    shown, meant = _format_number(value), _format_number(other)
+    return value, f"'{raw}' read as {shown}{unit}; write {meant} if you meant {meant}{unit}"
+
+
+def capped_list(items: Sequence[str], limit: int) -> str:
+    """``a; b; c`` with at most ``limit`` items shown, then ``and N more``."""
+    shown = "; ".join(items[:limit])
+    return shown if len(items) <= limit else f"{shown}; and {len(items) - limit} more"
+
+
+def _compact(raw: str) -> str:
+    """The cell's text without the spaces and ``_`` a person may put in a number."""
+    return raw.strip().replace("\u00a0", "").replace(" ", "").replace("_", "")
+
+
+def _format_number(value: float) -> str:
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.15g}"
+
+
+def _unit(column: str) -> str:
+    return next((unit for suffix, unit in _UNITS if column.endswith(suffix)), "")
 
 
 @dataclass(frozen=True)
@@ -161,17 +228,29 @@ class Table:
         ``(spreadsheet row, cells by column)`` of every non-empty data row; cells are stripped text.
     decimal_comma
         The file is delimited by ``;``, so ``1,5`` is 1.5.
+    strict
+        An ambiguous number (:func:`read_number`) is a problem, not a warning.
     """
 
     file: str
     columns: tuple[str, ...]
     rows: tuple[tuple[int, dict[str, str]], ...]
     decimal_comma: bool
+    strict: bool = False
 
     def iter_rows(self, problems: list[Problem]) -> Iterator[Row]:
-        """A :class:`Row` for each data row, recording its problems in ``problems``."""
+        """A :class:`Row` for each data row, recording its problems in ``problems``.
+
+        The ambiguous numbers the rows read (not strict) are listed in one ``UserWarning`` once the last
+        row has been read: the first :data:`MAX_LISTED_AMBIGUOUS` by row and field, the others counted.
+        """
+        ambiguous: list[Problem] = []
         for line, cells in self.rows:
-            yield Row(self, line, cells, problems)
+            yield Row(self, line, cells, problems, ambiguous)
+        if ambiguous:
+            listed = capped_list([str(p) for p in ambiguous], MAX_LISTED_AMBIGUOUS)
+            warnings.warn(f"{self.file}: {len(ambiguous)} number(s) written with what looks like a thousands "
+                          f"separator: {listed} (strict mode makes these errors)", UserWarning, stacklevel=2)
 
 
 class Row:
@@ -187,10 +266,14 @@ class Row:
         Column → stripped text.
     problems
         Where problems are appended.
+    ambiguous
+        Where ambiguous numbers are noted (without the file) when the table is not strict.
     """
 
-    def __init__(self, table: Table, line: int, cells: dict[str, str], problems: list[Problem]):
+    def __init__(self, table: Table, line: int, cells: dict[str, str], problems: list[Problem],
+                 ambiguous: list[Problem] | None = None):
         self.table, self.line, self.cells, self.problems = table, line, cells, problems
+        self.ambiguous = [] if ambiguous is None else ambiguous
         self.bad = False
 
     def problem(self, message: str, column: str | None) -> None:
@@ -214,18 +297,18 @@ class Row:
     @overload
     def number(
         self, column: str, *, required: bool = ..., default: float = ..., minimum: float | None = ...,
-        strictly_positive: bool = ..., integer: bool = ..., maximum: float | None = ...,
+        strictly_positive: bool = ..., integer: bool = ..., maximum: float | None = ..., thousands: bool = ...,
     ) -> float: ...
 
     @overload
     def number(
         self, column: str, *, required: bool = ..., default: None, minimum: float | None = ...,
-        strictly_positive: bool = ..., integer: bool = ..., maximum: float | None = ...,
+        strictly_positive: bool = ..., integer: bool = ..., maximum: float | None = ..., thousands: bool = ...,
     ) -> float | None: ...
 
     def number(
         self, column: str, *, required: bool = True, default: float | None = math.nan, minimum: float | None = None,
-        strictly_positive: bool = False, integer: bool = False, maximum: float | None = None,
+        strictly_positive: bool = False, integer: bool = False, maximum: float | None = None, thousands: bool = True,
     ) -> float | None:
         """The cell as a number (an ``int`` when ``integer``).
 
@@ -239,13 +322,24 @@ class Row:
             Returned for an empty or bad cell (NaN unless given; a bad cell also marks the row bad).
         minimum, maximum, strictly_positive, integer
             Bounds and wholeness; a value outside is a problem.
+        thousands
+            The value may be large enough to be written with thousands separators, so a cell that looks
+            so is ambiguous (:func:`read_number`): noted for the file's warning, or a problem in a strict
+            table. ``False`` (coordinates: ``109.195``) reads the cell by :func:`parse_number` alone.
         """
         raw = self.cells.get(column, "")
         if not raw:
             if required:
                 self.problem("value is missing", column)
             return default
-        value = parse_number(raw, decimal_comma=self.table.decimal_comma)
+        if thousands:
+            value, note = read_number(raw, decimal_comma=self.table.decimal_comma, unit=_unit(column))
+        else:
+            value, note = parse_number(raw, decimal_comma=self.table.decimal_comma), ""
+        if note and self.table.strict:
+            self.problem(f"ambiguous number (an error in strict mode): {note}", column)
+        elif note:
+            self.ambiguous.append(Problem(note, None, self.line, column))
         message = _number_problem(value, raw, minimum=minimum, maximum=maximum,
                                   strictly_positive=strictly_positive, integer=integer)
         if value is None or message:
@@ -312,6 +406,7 @@ def read_csv_table(
     must_exist: bool = True,
     problems: list[Problem],
     limits: InputLimits = DEFAULT_LIMITS,
+    strict: bool = False,
 ) -> Table | None:
     """Read one CSV file, recording every structural problem.
 
@@ -329,6 +424,8 @@ def read_csv_table(
         Where problems are appended.
     limits
         Largest file and number of rows; a larger file is one problem, and it is not read further.
+    strict
+        Ambiguous numbers are problems, not a warning (:attr:`Table.strict`).
 
     Returns
     -------
@@ -353,7 +450,7 @@ def read_csv_table(
     if not rows and not any(cell.strip() for record in records[1:] for cell in record):
         problems.append(Problem(f"{path.name} has a header but no rows", file, 2))
         return None
-    return Table(file, tuple(columns), tuple(rows), decimal_comma=delimiter == ";")
+    return Table(file, tuple(columns), tuple(rows), decimal_comma=delimiter == ";", strict=strict)
 
 
 def _records(text: str, delimiter: str, file: str, max_rows: int, problems: list[Problem]) -> list[list[str]] | None:

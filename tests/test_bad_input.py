@@ -23,7 +23,7 @@ import cli
 from optimizer.demand import drop_points
 from optimizer.errors import InputError, Problem
 from optimizer.scenario import default_scenario, export_scenario, load_scenario
-from optimizer.tables import InputLimits, Table, read_csv_table
+from optimizer.tables import MAX_LISTED_AMBIGUOUS, InputLimits, Table, read_csv_table
 
 # ------------------------------------------------------------------------------------------- helpers
 
@@ -296,6 +296,13 @@ CASES: list[Case] = [
          ("plan", "{dir}", "--out", "{tmp}/o")),
     Case("assign-bad-scenario", set_cell(D, 2, "open", "25:00"), (D, "row 2", "open"),
          ("assign", "{dir}", "--out", "{tmp}/o")),
+    # ---- ambiguous numbers in strict mode
+    Case("strict-thousands-stock", set_cell(D, 2, "stock_rice_kg", "55.000"),
+         (D, "row 2", "stock_rice_kg", "ambiguous", "55.000"), ("validate", "{dir}", "--strict")),
+    Case("strict-quoted-thousands", set_cell(F, 3, "capacity_kg", "1,500"), (F, "row 3", "capacity_kg", "1,500"),
+         ("plan", "{dir}", "--strict", "--out", "{tmp}/o")),
+    Case("strict-point-demand", set_cell(P, 4, "demand_rice_kg", "12.500.000"), (P, "row 4", "demand_rice_kg"),
+         ("route", "{dir}", "--strict", "--out", "{tmp}/o")),
 ]
 
 
@@ -351,6 +358,37 @@ def test_limits_are_settings(tmp_path: Path) -> None:
     assert "MB" in problems[0].message and problems[0].file == str(path)
 
 
+def test_ambiguous_number_is_a_warning_line_without_strict(base_folder: Path, tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(base_folder, tmp_path / "scenario"))
+    set_cell(D, 2, "stock_rice_kg", "55.000")(folder)
+    result = CliRunner().invoke(cli.main, ["validate", str(folder)])
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert len(warned) == 1
+    assert f"{folder / D}" in warned[0] and "row 2, field 'stock_rice_kg': '55.000' read as 55 kg" in warned[0]
+
+
+def test_many_ambiguous_cells_give_one_warning_per_file(tmp_path: Path) -> None:
+    path = tmp_path / "depots.csv"
+    path.write_text("id,stock_rice_kg,lon\n" + "".join(f"D{k},1.500,109.195\n" for k in range(500)), encoding="utf-8")
+    problems: list[Problem] = []
+    table = read_csv_table(path, required=["id"], optional=["stock_rice_kg", "lon"], problems=problems)
+    assert table is not None
+    with pytest.warns(UserWarning) as caught:
+        values = [(row.number("stock_rice_kg"), row.number("lon", thousands=False)) for row in table.iter_rows(problems)]
+    assert not problems and values == [(1.5, 109.195)] * 500
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert message.startswith(f"{path}: 500 number(s)")
+    assert message.count("read as 1.5 kg") == MAX_LISTED_AMBIGUOUS and "and 495 more" in message
+    strict = read_csv_table(path, required=["id"], optional=["stock_rice_kg", "lon"], problems=problems, strict=True)
+    assert strict is not None
+    for row in strict.iter_rows(problems):
+        row.number("stock_rice_kg")
+    assert len(problems) == 500
+    assert (problems[0].file, problems[0].row, problems[0].field) == (str(path), 2, "stock_rice_kg")
+
+
 # ------------------------------------------------------------------------------------------- fuzzing
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -371,6 +409,7 @@ def _check_table(path: Path) -> None:
         row.flag("flag")
 
 
+@pytest.mark.filterwarnings("ignore:.*thousands separator:UserWarning")
 @FUZZ
 @given(data=st.binary(max_size=400))
 def test_csv_reader_takes_any_bytes(tmp_path: Path, data: bytes) -> None:
@@ -379,6 +418,7 @@ def test_csv_reader_takes_any_bytes(tmp_path: Path, data: bytes) -> None:
     _check_table(path)
 
 
+@pytest.mark.filterwarnings("ignore:.*thousands separator:UserWarning")
 @FUZZ
 @given(rows=st.lists(st.lists(CELL, min_size=0, max_size=6), max_size=6),
        delimiter=st.sampled_from([",", ";", "\t"]))

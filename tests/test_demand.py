@@ -196,3 +196,14 @@ def test_drop_points_are_cached_by_network_content(network, points):
     changed = dataclasses.replace(scenario, settings=dataclasses.replace(
         scenario.settings, points=dataclasses.replace(scenario.settings.points, seed=7)))
     assert drop_points(changed, network) != points
+
+
+def test_generated_points_follow_a_regrade_of_their_zone(points):
+    scenario = default_scenario()
+    assert scenario.zone("5110113").grade == "yellow"
+    zones = tuple(dataclasses.replace(z, grade="red") if z.ward_id == "5110113" else z for z in scenario.zones)
+    regraded = drop_points(dataclasses.replace(scenario, zones=zones))
+    assert {p.priority for p in regraded if p.ward_id == "5110113"} == {3}
+    assert {p.priority for p in points if p.ward_id == "5110113"} == {1}
+    # Only the priority changes: the same points in the same places.
+    assert [dataclasses.replace(p, priority=0) for p in regraded] == [dataclasses.replace(p, priority=0) for p in points]

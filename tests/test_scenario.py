@@ -7,6 +7,7 @@ import dataclasses
 import io
 import math
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +21,16 @@ from optimizer.clock import format_hhmm, parse_hhmm
 from optimizer.demand import demand_by_locality, demand_kg, drop_points, shortfall
 from optimizer.errors import InputError
 from optimizer.network import Closure, load_network
-from optimizer.plan import validate_scenario
-from optimizer.scenario import DemandPoint, Scenario, default_scenario, export_scenario, load_scenario
+from optimizer.plan import PlanOptions, validate_scenario
+from optimizer.scenario import (
+    DEFAULT_REACH_KM,
+    DemandPoint,
+    Scenario,
+    default_scenario,
+    export_scenario,
+    load_scenario,
+)
+from optimizer.whatif import Regrade
 
 
 @pytest.fixture(scope="module")
@@ -504,6 +513,7 @@ _cells = st.one_of(
 )
 
 
+@pytest.mark.filterwarnings("ignore:.*thousands separator:UserWarning")
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(file=st.sampled_from(["depots.csv", "fleet.csv"]), data=st.data())
 def test_malformed_cells_only_ever_raise_input_error(exported, tmp_path_factory, file, data):
@@ -524,3 +534,172 @@ def test_malformed_cells_only_ever_raise_input_error(exported, tmp_path_factory,
     # Whatever loaded is usable.
     shortfall(scenario)
     scenario.vehicles()
+
+
+# ---- vehicle reach -------------------------------------------------------------------------------
+
+
+def test_fleet_reach_column_default_and_export(folder, tmp_path):
+    rows = read_rows(folder / "fleet.csv")
+    assert "max_reach_km" in rows[0]
+    assert cell(folder / "fleet.csv", 2, "max_reach_km") == ""  # QS-5T-NT, a truck: no limit
+    assert cell(folder / "fleet.csv", 11, "max_reach_km") == "6"  # XM-101, a motorbike: the profile's default
+    s = load_scenario(folder)
+    assert s.vehicle_types == default_scenario().vehicle_types
+    by_id = {vt.id: vt for vt in s.vehicle_types}
+    assert by_id["QS-5T-NT"].max_reach_km is None and by_id["XM-101"].max_reach_km == DEFAULT_REACH_KM["motorbike"]
+    assert {v.max_reach_km for v in s.vehicles() if v.profile == "motorbike"} == {6.0}
+    assert {v.max_reach_km for v in s.vehicles() if v.profile == "truck"} == {None}
+
+    edit(folder / "fleet.csv", 2, "max_reach_km", "25")
+    edit(folder / "fleet.csv", 11, "max_reach_km", "")  # empty: the profile's default
+    edit(folder / "fleet.csv", 12, "max_reach_km", "none")  # no limit
+    edit(folder / "fleet.csv", 13, "max_reach_km", "2.5")
+    s = load_scenario(folder)
+    reach = {vt.id: vt.max_reach_km for vt in s.vehicle_types}
+    assert (reach["QS-5T-NT"], reach["XM-101"], reach["XM-NP"], reach["XM-PK"]) == (25.0, 6.0, None, 2.5)
+    assert next(v for v in s.vehicles() if v.type_id == "QS-5T-NT").max_reach_km == 25.0
+    again = load_scenario(export_scenario(s, tmp_path / "again"))
+    assert again.vehicle_types == s.vehicle_types
+    assert cell(tmp_path / "again" / "fleet.csv", 12, "max_reach_km") == "none"
+
+
+def test_fleet_without_reach_column_takes_the_profile_defaults(folder):
+    rows = read_rows(folder / "fleet.csv")
+    column = rows[0].index("max_reach_km")
+    write_rows(folder / "fleet.csv", [r[:column] + r[column + 1:] for r in rows])
+    assert load_scenario(folder).vehicle_types == default_scenario().vehicle_types
+
+
+@pytest.mark.parametrize("value, text", [("0", "greater than 0"), ("-3", "greater than 0"), ("xa", "not a number")])
+def test_bad_reach(folder, value, text):
+    edit(folder / "fleet.csv", 11, "max_reach_km", value)
+    find(problems_of(folder), "fleet.csv", 11, "max_reach_km", text)
+
+
+def test_reach_of_a_fleet_built_in_code_is_checked():
+    s = default_scenario()
+    broken = dataclasses.replace(s, vehicle_types=(dataclasses.replace(s.vehicle_types[0], max_reach_km=-1.0),
+                                                   *s.vehicle_types[1:]))
+    find(validate_scenario(broken).problems, "fleet.csv", 2, "max_reach_km", "greater than 0")
+
+
+# ---- priority follows the zone -------------------------------------------------------------------
+
+#: Lộc Thọ (yellow, 1), TT Vạn Giã (orange, 2), Vĩnh Hải (red, 3) in the default zones.
+POINTS_HEADER = "id,ward_id,name,lon,lat,demand_rice_kg,priority\n"
+LOC_THO = "5110125,Lộc Thọ,109.1960,12.2380,500"
+VAN_GIA = "5110301,Vạn Giã,109.2270,12.6960,800"
+
+
+def write_points(folder: Path, lines: list[str]) -> None:
+    (folder / "demand_points.csv").write_text(POINTS_HEADER + "".join(line + "\n" for line in lines),
+                                              encoding="utf-8")
+
+
+def test_explicit_priority_overrides_the_zone_with_one_warning(folder):
+    write_points(folder, [f"A1,{LOC_THO},3", f"A2,{VAN_GIA},2", f"A3,{LOC_THO},", f"A4,{VAN_GIA},0"])
+    with pytest.warns(UserWarning) as caught:
+        s = load_scenario(folder)
+    assert [p.priority for p in s.demand_points] == [3, 2, 1, 0]
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert str(folder / "demand_points.csv") in message and "zones.csv" in message and "2 point(s)" in message
+    assert "row 2, point 'A1': priority 3, zone yellow 1" in message
+    assert "row 5, point 'A4': priority 0, zone orange 2" in message
+    assert "'A2'" not in message and "'A3'" not in message  # equal to the zone's, or empty
+
+
+def test_explicit_priority_warning_is_capped(folder):
+    write_points(folder, [f"A{k},{LOC_THO},3" for k in range(25)])
+    with pytest.warns(UserWarning) as caught:
+        load_scenario(folder)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert "25 point(s)" in message and "'A19'" in message and "'A20'" not in message and "and 5 more" in message
+
+
+def test_priorities_following_zones_survive_export_and_a_regrade_of_zones_csv(folder, tmp_path):
+    write_points(folder, [f"A1,{LOC_THO},1", f"A2,{LOC_THO},", f"A3,{LOC_THO},0"])
+    with pytest.warns(UserWarning, match="'A3'"):
+        s = load_scenario(folder)
+    out = export_scenario(s, tmp_path / "out")
+    assert [cell(out / "demand_points.csv", r, "priority") for r in (2, 3, 4)] == ["", "", "0"]
+    rows = read_rows(out / "zones.csv")
+    row = next(i for i, r in enumerate(rows) if r[0] == "5110125") + 1
+    edit(out / "zones.csv", row, "grade", "red")
+    with pytest.warns(UserWarning, match="'A3': priority 0, zone red 3"):
+        again = load_scenario(out)
+    assert [p.priority for p in again.demand_points] == [3, 3, 0]
+
+
+def test_whatif_regrade_changes_the_priority_of_the_wards_points(folder):
+    write_points(folder, [f"A1,{LOC_THO},", f"A2,{LOC_THO},0", f"A3,{VAN_GIA},"])
+    with pytest.warns(UserWarning, match="'A2'"):
+        s = load_scenario(folder)
+    regraded, _ = Regrade("Phường Lộc Thọ", "red").apply(s, PlanOptions())
+    assert regraded.zone("5110125").priority == 3
+    assert [p.priority for p in regraded.demand_points] == [3, 0, 2]  # A2's explicit priority is kept
+    greened, _ = Regrade("5110301", "green").apply(regraded, PlanOptions())
+    assert [p.priority for p in greened.demand_points] == [3, 0, 0]
+
+
+def test_explicit_priority_equal_to_the_zone_gives_no_warning(exported_with_points):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = load_scenario(exported_with_points, strict=True)  # our own export: nothing ambiguous either
+    assert cell(exported_with_points / "demand_points.csv", 2, "priority") == ""
+    assert all(p.priority == s.zone(p.ward_id).priority for p in s.demand_points)
+
+
+# ---- ambiguous numbers ---------------------------------------------------------------------------
+
+
+def test_thousands_looking_stock_warns_and_is_an_error_in_strict_mode(folder):
+    edit(folder / "depots.csv", 2, "stock_rice_kg", "55.000")
+    edit(folder / "depots.csv", 3, "stock_food_bag_kg", "12.500.000")
+    with pytest.warns(UserWarning) as caught:
+        s = load_scenario(folder)
+    assert s.depots[0].stock_kg["rice"] == 55.0 and s.depots[1].stock_kg["food_bag"] == 12_500_000.0
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert message.startswith(str(folder / "depots.csv"))
+    assert "row 2, field 'stock_rice_kg': '55.000' read as 55 kg; write 55000 if you meant 55000 kg" in message
+    assert "row 3, field 'stock_food_bag_kg': '12.500.000' read as 12500000 kg" in message
+    problems = problems_of_strict(folder)
+    p = find(problems, "depots.csv", 2, "stock_rice_kg", "ambiguous")
+    assert "'55.000'" in p.message and str(folder / "depots.csv") in str(p)
+    find(problems, "depots.csv", 3, "stock_food_bag_kg", "ambiguous")
+
+
+def test_quoted_grouped_number_in_a_comma_file_reads_as_thousands(folder):
+    edit(folder / "fleet.csv", 2, "cost_per_km_vnd", "7,500")
+    with pytest.warns(UserWarning, match=r"row 2, field 'cost_per_km_vnd': '7,500' read as 7500 VND; write 7.5"):
+        assert load_scenario(folder).vehicle_types[0].cost_per_km_vnd == 7500.0
+
+
+def test_semicolon_file_reads_decimal_commas_and_flags_dotted_thousands(folder):
+    rows = read_rows(folder / "depots.csv")
+    rows[1][rows[0].index("stock_rice_kg")] = "1.500"
+    rows[1][rows[0].index("lon")] = rows[1][rows[0].index("lon")].replace(".", ",")
+    text = "\r\n".join(";".join(r) for r in rows) + "\r\n"
+    (folder / "depots.csv").write_text(text, encoding="utf-8")
+    with pytest.warns(UserWarning) as caught:
+        s = load_scenario(folder)
+    assert s.depots[0].stock_kg["rice"] == 1.5 and s.depots[0].lon == default_scenario().depots[0].lon
+    assert len(caught) == 1 and "'1.500' read as 1.5 kg; write 1500" in str(caught[0].message)
+
+
+def test_coordinates_are_never_ambiguous(folder):
+    edit(folder / "depots.csv", 2, "lon", "109.195")
+    edit(folder / "depots.csv", 2, "lat", "12.250")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = load_scenario(folder, strict=True)
+    assert (s.depots[0].lon, s.depots[0].lat) == (109.195, 12.25)
+
+
+def problems_of_strict(folder: Path) -> list:
+    with pytest.raises(InputError) as info:
+        load_scenario(folder, strict=True)
+    return info.value.problems

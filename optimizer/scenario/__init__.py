@@ -10,6 +10,7 @@ from optimizer.scenario.default import default_scenario
 from optimizer.scenario.io import export_scenario, load_scenario
 from optimizer.scenario.model import (
     COMMODITIES,
+    DEFAULT_REACH_KM,
     DEPOT_KINDS,
     GRADES,
     PRIORITY_OF_GRADE,
@@ -29,7 +30,7 @@ from optimizer.scenario.model import (
 from optimizer.scenario.validate import check_scenario
 
 __all__ = [
-    "COMMODITIES", "DEPOT_KINDS", "GRADES", "PRIORITY_OF_GRADE", "VEHICLE_PROFILES",
+    "COMMODITIES", "DEFAULT_REACH_KM", "DEPOT_KINDS", "GRADES", "PRIORITY_OF_GRADE", "VEHICLE_PROFILES",
     "Depot", "VehicleType", "Vehicle", "DemandPoint", "Zone", "TimeSettings", "RationSettings", "PointSettings",
     "Settings", "Scenario", "complete_zones",
     "load_scenario", "export_scenario", "default_scenario", "check_scenario",

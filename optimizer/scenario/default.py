@@ -14,6 +14,7 @@ from optimizer import datasets
 from optimizer.clock import parse_hhmm
 from optimizer.errors import InputError
 from optimizer.scenario.model import (
+    DEFAULT_REACH_KM,
     Depot,
     PointSettings,
     RationSettings,
@@ -144,12 +145,12 @@ def default_depots() -> list[Depot]:
 
 
 def default_fleet() -> list[VehicleType]:
-    """The vehicle types of :data:`FLEET`."""
+    """The vehicle types of :data:`FLEET`, each reaching as far as its profile's :data:`DEFAULT_REACH_KM`."""
     return [
         VehicleType(id=vid, name=name, profile=profile, capacity_kg=float(cap), count=count, home_depot=home,
                     shift_start_s=parse_hhmm(start), shift_end_s=parse_hhmm(end), max_trips=trips,
                     max_duration_s=hours * 3600, cost_per_km_vnd=float(km), cost_per_hour_vnd=float(hour),
-                    fixed_cost_vnd=float(fixed))
+                    fixed_cost_vnd=float(fixed), max_reach_km=DEFAULT_REACH_KM[profile])
         for vid, name, profile, cap, count, home, start, end, trips, hours, km, hour, fixed in FLEET
     ]
 

@@ -8,7 +8,11 @@ Scenario folder
 ---------------
 All text files are UTF-8 (a byte-order mark, as Excel's "CSV UTF-8" writes it, is fine; a file saved
 as Windows-1258 / Latin-1 is rejected with a message naming it). CSV files may use ``,`` or ``;`` as the
-delimiter (``;`` is what Excel writes in a Vietnamese locale; ``1,5`` is then read as 1.5). Times of
+delimiter (``;`` is what Excel writes in a Vietnamese locale; ``1,5`` is then read as 1.5). A number that
+looks written with thousands separators is ambiguous: ``55.000`` or ``1.500`` is read as 55 or 1.5, a quoted
+``"1,500"`` in a ``,`` file as 1500, ``12.500.000`` as 12500000, and one warning per file lists them (file, row,
+column, how each was read); ``load_scenario(..., strict=True)`` (``--strict``) makes them errors. Write plain
+numbers (``55000``, ``1.5``) to be safe. Times of
 day are ``HH:MM`` (``HH:MM:SS`` and ``24:00`` accepted). Column names are case-insensitive; columns whose
 name starts with ``note``, ``comment``, ``ghi chu`` / ``ghi_chu`` or ``_`` are ignored, any other unknown
 column is an error (it is usually a typo).
@@ -31,16 +35,21 @@ column is an error (it is usually a typo).
     Ninh Hoa, Van Ninh; Vietnamese spelling accepted) is derived from the coordinates when empty.
 ``fleet.csv`` (required)
     One row per vehicle type: ``id, name, profile, capacity_kg, count, home_depot, shift_start, shift_end,
-    max_trips, max_duration_h, cost_per_km_vnd, cost_per_hour_vnd, fixed_cost_vnd``. ``count`` vehicles
-    ``<id>-01``, ``<id>-02``, ... are made of each row (:meth:`Scenario.vehicles`).
+    max_trips, max_duration_h, cost_per_km_vnd, cost_per_hour_vnd, fixed_cost_vnd, max_reach_km``. ``count``
+    vehicles ``<id>-01``, ``<id>-02``, ... are made of each row (:meth:`Scenario.vehicles`).
+    ``max_reach_km`` is the longest road distance from the home depot the vehicles drive (greater than 0);
+    empty: the profile's default (:data:`~optimizer.scenario.model.DEFAULT_REACH_KM`: motorbike 6 km, truck
+    no limit); ``none``: no limit.
 ``zones.csv`` (optional; wards not listed are green)
     ``ward_id`` (GSO commune code), ``ward_name`` (informative), ``grade`` (green, yellow, orange, red) and
     ``forbidden_profiles`` (e.g. ``motorbike``; several separated by ``;`` or ``|``).
 ``demand_points.csv`` (optional)
     A planner's own drop points, replacing the ones generated from the census: ``id, ward_id, name, lon,
     lat``, one ``demand_<commodity>_kg`` column per commodity, and optionally ``tw_start, tw_end,
-    service_min, service_s_per_kg, priority`` (default: the ward's zone), ``approximate``; ``ward_name`` and
-    ``locality`` are informative (derived from ``ward_id``).
+    service_min, service_s_per_kg, priority, approximate``; ``ward_name`` and ``locality`` are informative
+    (derived from ``ward_id``). The priority follows the ward's grade in ``zones.csv`` (red 3 … green 0):
+    leave ``priority`` empty. A value that differs from the zone's overrides it, and loading warns once,
+    listing every such point; the export writes an empty cell where the priority is the zone's.
 ``closures.csv`` (optional)
     ``kind`` (``osm_id`` or ``name``), ``value``, ``profiles`` (empty: all), ``label``.
 ``closures.geojson`` (optional)
@@ -65,6 +74,7 @@ import io
 import json
 import math
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +94,7 @@ from optimizer.scenario.model import (
     CLOSURES_FILE,
     CLOSURES_GEOJSON,
     COMMODITIES,
+    DEFAULT_REACH_KM,
     DEPOTS_FILE,
     FLEET_FILE,
     LOCALITY_CODES,
@@ -102,7 +113,16 @@ from optimizer.scenario.model import (
     complete_zones,
 )
 from optimizer.scenario.validate import check_scenario
-from optimizer.tables import decode_text, fold_text, parse_number, parse_toml, read_csv_table
+from optimizer.tables import (
+    Row,
+    capped_list,
+    decode_text,
+    fold_text,
+    parse_number,
+    parse_toml,
+    read_csv_table,
+    read_number,
+)
 
 __all__ = ["load_scenario", "export_scenario"]
 
@@ -136,7 +156,12 @@ _TOML_KEYS = {
 DEPOT_COLUMNS = ["id", "name", "lon", "lat", "open", "close"]
 DEPOT_OPTIONAL = ["kind", "locality", "approximate", "load_time_min"]
 FLEET_COLUMNS = ["id", "profile", "capacity_kg", "count", "home_depot", "shift_start", "shift_end"]
-FLEET_OPTIONAL = ["name", "max_trips", "max_duration_h", "cost_per_km_vnd", "cost_per_hour_vnd", "fixed_cost_vnd"]
+FLEET_OPTIONAL = ["name", "max_trips", "max_duration_h", "cost_per_km_vnd", "cost_per_hour_vnd", "fixed_cost_vnd",
+                  "max_reach_km"]
+#: A ``max_reach_km`` cell meaning no limit (an empty cell is the profile's default).
+NO_LIMIT = "none"
+#: Points listed by name in the warning about explicit priorities; the rest are counted.
+MAX_LISTED_PRIORITIES = 20
 ZONE_COLUMNS = ["ward_id", "grade"]
 ZONE_OPTIONAL = ["ward_name", "forbidden_profiles"]
 POINT_COLUMNS = ["id", "ward_id", "lon", "lat"]
@@ -307,9 +332,9 @@ def _locality_of(lon: float, lat: float) -> str:
     return str(wards.loc[distances.idxmin(), "locality"])
 
 
-def _read_depots(folder: Path, problems: list[Problem]) -> list[tuple[Depot, int]]:
+def _read_depots(folder: Path, problems: list[Problem], strict: bool) -> list[tuple[Depot, int]]:
     table = read_csv_table(folder / DEPOTS_FILE, problems=problems, required=DEPOT_COLUMNS, optional=DEPOT_OPTIONAL,
-                      prefixes=("stock_",))
+                           prefixes=("stock_",), strict=strict)
     if table is None:
         return []
     stock_columns = [c for c in table.columns if c.startswith("stock_")]
@@ -324,8 +349,8 @@ def _read_depots(folder: Path, problems: list[Problem]) -> list[tuple[Depot, int
     for row in table.iter_rows(problems):
         depot_id = row.identifier("id")
         name = row.text("name", default=depot_id)
-        lon = row.number("lon")
-        lat = row.number("lat")
+        lon = row.number("lon", thousands=False)
+        lat = row.number("lat", thousands=False)
         stock = {c[len("stock_"):-len("_kg")]: row.number(c, required=False, default=0.0) for c in stock_columns}
         open_s = row.time("open")
         close_s = row.time("close")
@@ -349,8 +374,19 @@ def _read_depots(folder: Path, problems: list[Problem]) -> list[tuple[Depot, int
     return depots
 
 
-def _read_fleet(folder: Path, problems: list[Problem]) -> list[tuple[VehicleType, int]]:
-    table = read_csv_table(folder / FLEET_FILE, problems=problems, required=FLEET_COLUMNS, optional=FLEET_OPTIONAL)
+def _reach_km(row: Row, profile: str) -> float | None:
+    """``max_reach_km``: empty gives the profile's default, ``none`` no limit."""
+    raw = row.text("max_reach_km")
+    if not raw:
+        return DEFAULT_REACH_KM.get(profile)
+    if fold_text(raw) == NO_LIMIT:
+        return None
+    return row.number("max_reach_km", strictly_positive=True)
+
+
+def _read_fleet(folder: Path, problems: list[Problem], strict: bool) -> list[tuple[VehicleType, int]]:
+    table = read_csv_table(folder / FLEET_FILE, problems=problems, required=FLEET_COLUMNS, optional=FLEET_OPTIONAL,
+                           strict=strict)
     if table is None:
         return []
     fleet = []
@@ -366,6 +402,7 @@ def _read_fleet(folder: Path, problems: list[Problem]) -> list[tuple[VehicleType
         duration_h = row.number("max_duration_h", required=False, default=None)
         costs = [row.number(c, required=False, default=0.0) for c in
                  ("cost_per_km_vnd", "cost_per_hour_vnd", "fixed_cost_vnd")]
+        reach_km = _reach_km(row, profile)
         if row.bad:
             continue
         fleet.append((
@@ -375,14 +412,16 @@ def _read_fleet(folder: Path, problems: list[Problem]) -> list[tuple[VehicleType
                 max_trips=int(trips),
                 max_duration_s=None if duration_h is None else int(round(duration_h * 3600)),
                 cost_per_km_vnd=float(costs[0]), cost_per_hour_vnd=float(costs[1]), fixed_cost_vnd=float(costs[2]),
+                max_reach_km=reach_km,
             ),
             row.line,
         ))
     return fleet
 
 
-def _read_zones(folder: Path, problems: list[Problem]) -> list[tuple[Zone, int]]:
-    table = read_csv_table(folder / ZONES_FILE, problems=problems, required=ZONE_COLUMNS, optional=ZONE_OPTIONAL, must_exist=False)
+def _read_zones(folder: Path, problems: list[Problem], strict: bool) -> list[tuple[Zone, int]]:
+    table = read_csv_table(folder / ZONES_FILE, problems=problems, required=ZONE_COLUMNS, optional=ZONE_OPTIONAL,
+                           must_exist=False, strict=strict)
     if table is None:
         return []
     zones = []
@@ -398,11 +437,11 @@ def _read_zones(folder: Path, problems: list[Problem]) -> list[tuple[Zone, int]]
 
 
 def _read_points(
-    folder: Path, time: TimeSettings, problems: list[Problem]
+    folder: Path, time: TimeSettings, problems: list[Problem], strict: bool
 ) -> list[tuple[DemandPoint, bool, int]] | None:
     """The planner's points, each with whether its priority came from the file, and its row."""
     table = read_csv_table(folder / POINTS_FILE, problems=problems, required=POINT_COLUMNS, optional=POINT_OPTIONAL,
-                      prefixes=("demand_",), must_exist=False)
+                           prefixes=("demand_",), must_exist=False, strict=strict)
     if table is None:
         return None
     demand_columns = [c for c in table.columns if c.startswith("demand_")]
@@ -420,8 +459,8 @@ def _read_points(
     for row in table.iter_rows(problems):
         point_id = row.identifier("id")
         ward_id = _ward_id_text(row.identifier("ward_id"))
-        lon = row.number("lon")
-        lat = row.number("lat")
+        lon = row.number("lon", thousands=False)
+        lat = row.number("lat", thousands=False)
         demand = {c[len("demand_"):-len("_kg")]: row.number(c, required=False, default=0.0) for c in demand_columns}
         tw_start = row.time("tw_start", default=time.operating_start_s)
         tw_end = row.time("tw_end", default=time.operating_end_s)
@@ -451,10 +490,10 @@ def _read_points(
     return out
 
 
-def _read_closures(folder: Path, problems: list[Problem]) -> list[tuple[Closure, int]]:
+def _read_closures(folder: Path, problems: list[Problem], strict: bool) -> list[tuple[Closure, int]]:
     closures: list[tuple[Closure, int]] = []
     table = read_csv_table(folder / CLOSURES_FILE, problems=problems, required=CLOSURE_COLUMNS, optional=CLOSURE_OPTIONAL,
-                      must_exist=False)
+                           must_exist=False, strict=strict)
     for row in table.iter_rows(problems) if table else ():
         kind = row.text("kind", required=True).lower()
         value: Any = row.text("value", required=True)
@@ -517,8 +556,55 @@ def _without_follow_on(checks: list[Problem], read: list[Problem], scenario: Sce
     return [p for p in checks if p.field != "home_depot"]
 
 
-def load_scenario(path: str | Path | None = None) -> Scenario:
+def _points_following_zones(
+    points_read: Sequence[tuple[DemandPoint, bool, int]], zones: dict[str, Zone], file: str
+) -> tuple[DemandPoint, ...]:
+    """The points with their zone's priority, unless the file gives another (then one warning lists them all).
+
+    Parameters
+    ----------
+    points_read
+        ``(point, priority given in the file, row)`` of :func:`_read_points`.
+    zones
+        Ward id → zone (a point of an unknown ward keeps its priority: the check reports the ward).
+    file
+        ``demand_points.csv`` of the folder, for the warning.
+    """
+    points, overridden = [], []
+    for point, explicit, row in points_read:
+        zone = zones.get(point.ward_id)
+        if zone is None or (explicit and point.priority == zone.priority):
+            points.append(point)
+        elif explicit:
+            points.append(point)
+            overridden.append(f"row {row}, point '{point.id}': priority {point.priority}, zone {zone.grade} "
+                              f"{zone.priority}")
+        else:
+            points.append(dataclasses.replace(point, priority=zone.priority))
+    if overridden:
+        warnings.warn(
+            f"{file}: {len(overridden)} point(s) have a priority other than their ward's zone in {ZONES_FILE}; "
+            f"the explicit priority is used (empty the cell to follow the zone): "
+            f"{capped_list(overridden, MAX_LISTED_PRIORITIES)}",
+            UserWarning, stacklevel=3,
+        )
+    return tuple(points)
+
+
+def load_scenario(path: str | Path | None = None, *, strict: bool = False) -> Scenario:
     """Load a scenario folder (or its ``scenario.toml``); ``None`` gives the embedded default.
+
+    A drop point's priority is its ward's zone's (``zones.csv``); an explicit ``priority`` cell that differs
+    overrides it, with one ``UserWarning`` listing every such point. Numbers that look written with thousands
+    separators (``55.000`` in a ``,`` file) are read as :func:`optimizer.tables.read_number` says, with one
+    ``UserWarning`` per file listing them.
+
+    Parameters
+    ----------
+    path
+        The folder, its ``scenario.toml``, or ``None``.
+    strict
+        Ambiguous numbers are problems (each naming file, row and column) instead of a warning.
 
     Raises
     ------
@@ -541,23 +627,19 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     name, date, description = _toml_header(toml)
     time = _toml_time(toml)
     settings = Settings(ration=_toml_ration(toml), points=_toml_points(toml))
-    depots = _read_depots(folder, problems)
-    fleet = _read_fleet(folder, problems)
-    zones_read = _read_zones(folder, problems)
-    points_read = _read_points(folder, time, problems)
-    closures = _read_closures(folder, problems)
+    depots = _read_depots(folder, problems, strict)
+    fleet = _read_fleet(folder, problems, strict)
+    zones_read = _read_zones(folder, problems, strict)
+    points_read = _read_points(folder, time, problems, strict)
+    closures = _read_closures(folder, problems, strict)
     plain = [(c, r) for c, r in closures if c.kind != "polygon"]
     polygons = [(c, r) for c, r in closures if c.kind == "polygon"]
 
     zones = complete_zones([z for z, _ in zones_read])
-    by_ward = {z.ward_id: z for z in zones}
     depot_list = [d if d.locality else dataclasses.replace(d, locality=_locality_of(d.lon, d.lat)) for d, _ in depots]
     points = None
     if points_read is not None:
-        points = tuple(
-            p if explicit or p.ward_id not in by_ward else dataclasses.replace(p, priority=by_ward[p.ward_id].priority)
-            for p, explicit, _ in points_read
-        )
+        points = _points_following_zones(points_read, {z.ward_id: z for z in zones}, str(folder / POINTS_FILE))
     rows = {
         DEPOTS_FILE: tuple(r for _, r in depots),
         FLEET_FILE: tuple(r for _, r in fleet),
@@ -583,7 +665,11 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
 
 
 def _fmt(value: Any) -> str:
-    """Numbers as a spreadsheet shows them, exactly round-tripping (``repr`` for non-integers)."""
+    """Numbers as a spreadsheet shows them, exactly round-tripping (``repr`` for non-integers).
+
+    A decimal that would read as ambiguous (``998.125`` looks like 998,125 written with a thousands
+    separator; :func:`~optimizer.tables.read_number`) gets a trailing zero: ``998.1250``.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -593,7 +679,8 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
-        return repr(value)
+        text = repr(value)
+        return text + "0" if read_number(text, decimal_comma=False)[1] else text
     return str(value)
 
 
@@ -604,6 +691,19 @@ def _csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     for row in rows:
         writer.writerow([_fmt(v) for v in row])
     return buffer.getvalue()
+
+
+def _reach_cell(vehicle_type: VehicleType) -> float | str | None:
+    """``max_reach_km`` as written: the km, ``none`` for no limit where the profile has one, else empty."""
+    if vehicle_type.max_reach_km is not None:
+        return vehicle_type.max_reach_km
+    return NO_LIMIT if DEFAULT_REACH_KM.get(vehicle_type.profile) is not None else None
+
+
+def _priority_cell(point: DemandPoint, zones: dict[str, Zone]) -> int | None:
+    """The point's priority where it differs from its zone's, else empty (so the loaded file follows zones.csv)."""
+    zone = zones.get(point.ward_id, Zone(point.ward_id))
+    return None if point.priority == zone.priority else point.priority
 
 
 def _scenario_toml(scenario: Scenario) -> str:
@@ -665,10 +765,10 @@ def export_scenario(
     )
     files[FLEET_FILE] = _csv_text(
         ["id", "name", "profile", "capacity_kg", "count", "home_depot", "shift_start", "shift_end", "max_trips",
-         "max_duration_h", "cost_per_km_vnd", "cost_per_hour_vnd", "fixed_cost_vnd"],
+         "max_duration_h", "cost_per_km_vnd", "cost_per_hour_vnd", "fixed_cost_vnd", "max_reach_km"],
         [[v.id, v.name, v.profile, v.capacity_kg, v.count, v.home_depot, format_hhmm(v.shift_start_s),
           format_hhmm(v.shift_end_s), v.max_trips, None if v.max_duration_s is None else v.max_duration_s / 3600,
-          v.cost_per_km_vnd, v.cost_per_hour_vnd, v.fixed_cost_vnd] for v in scenario.vehicle_types],
+          v.cost_per_km_vnd, v.cost_per_hour_vnd, v.fixed_cost_vnd, _reach_cell(v)] for v in scenario.vehicle_types],
     )
     files[ZONES_FILE] = _csv_text(
         ["ward_id", "ward_name", "grade", "forbidden_profiles"],
@@ -678,6 +778,7 @@ def export_scenario(
     if points is None and demand_points is not None:
         points = tuple(demand_points)
     if points is not None:
+        zones = scenario.zones_by_ward
         point_commodities = list(dict.fromkeys(c for p in points for c in p.demand_kg)) or list(COMMODITIES)
         files[POINTS_FILE] = _csv_text(
             ["id", "ward_id", "ward_name", "locality", "name", "lon", "lat",
@@ -685,7 +786,7 @@ def export_scenario(
              "priority", "approximate"],
             [[p.id, p.ward_id, p.ward_name, p.locality, p.name, p.lon, p.lat,
               *[p.demand_kg.get(c, 0.0) for c in point_commodities], format_hhmm(p.tw_start_s), format_hhmm(p.tw_end_s),
-              p.service_s / 60, p.service_s_per_kg, p.priority, p.approximate] for p in points],
+              p.service_s / 60, p.service_s_per_kg, _priority_cell(p, zones), p.approximate] for p in points],
         )
     plain = [c for c in scenario.closures if c.kind != "polygon"]
     polygons = [c for c in scenario.closures if c.kind == "polygon"]

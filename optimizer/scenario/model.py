@@ -21,7 +21,7 @@ from optimizer.network import Closure
 
 __all__ = [
     "COMMODITIES", "GRADES", "PRIORITY_OF_GRADE", "DEPOT_KINDS", "VEHICLE_PROFILES", "LOCALITY_CODES",
-    "MAX_VEHICLES_PER_TYPE", "MAX_TRIPS", "SCENARIO_FILE", "DEPOTS_FILE", "FLEET_FILE", "ZONES_FILE", "POINTS_FILE",
+    "DEFAULT_REACH_KM", "MAX_VEHICLES_PER_TYPE", "MAX_TRIPS", "SCENARIO_FILE", "DEPOTS_FILE", "FLEET_FILE", "ZONES_FILE", "POINTS_FILE",
     "CLOSURES_FILE", "CLOSURES_GEOJSON",
     "Depot", "VehicleType", "Vehicle", "DemandPoint", "Zone", "TimeSettings", "RationSettings",
     "PointSettings", "Settings", "Scenario", "complete_zones",
@@ -37,12 +37,12 @@ PRIORITY_OF_GRADE = {"green": 0, "yellow": 1, "orange": 2, "red": 3}
 DEPOT_KINDS = ("supermarket", "market", "mall", "warehouse", "mobile")
 #: Vehicle profiles of the road network (``optimizer.network.settings``).
 VEHICLE_PROFILES = ("truck", "motorbike")
+#: Longest road distance (km) from its home depot a vehicle of a profile drives when ``fleet.csv`` leaves
+#: ``max_reach_km`` empty; ``None``: no limit (the whole province). Motorbikes of volunteers and shippers
+#: serve the neighbourhood of their store.
+DEFAULT_REACH_KM: dict[str, float | None] = {"motorbike": 6.0, "truck": None}
 #: ``Nha Trang``, ``Ninh Hoa``, ``Van Ninh`` (ASCII codes; Vietnamese names in ``datasets.LOCALITIES``).
 LOCALITY_CODES = tuple(datasets.LOCALITIES)
-
-#: Longest road distance (km) a vehicle of each profile goes from its home depot when the fleet file leaves
-#: ``max_reach_km`` empty; ``None``: no limit (the province).
-DEFAULT_REACH_KM: dict[str, float | None] = {"motorbike": 6.0, "truck": None}
 
 #: Upper bounds that keep a typo (``count = 1e9``) from exhausting memory.
 MAX_VEHICLES_PER_TYPE = 10_000
@@ -105,6 +105,8 @@ class VehicleType:
     """A row of the fleet: ``count`` identical vehicles based at one depot.
 
     Costs are in VND. ``max_duration_s`` is the longest working day (first loading to last return).
+    ``max_reach_km`` is the longest road distance from the home depot a vehicle drives (``None``: no limit);
+    a loaded ``fleet.csv`` without one gives the profile's :data:`DEFAULT_REACH_KM`.
     """
 
     id: str
@@ -135,7 +137,10 @@ class VehicleType:
 
 @dataclass(frozen=True)
 class Vehicle:
-    """One vehicle (a :class:`VehicleType` expanded by :meth:`Scenario.vehicles`)."""
+    """One vehicle (a :class:`VehicleType` expanded by :meth:`Scenario.vehicles`).
+
+    ``max_reach_km`` is the longest road distance from the home depot the vehicle drives (``None``: no limit).
+    """
 
     id: str
     type_id: str
@@ -174,7 +179,8 @@ class DemandPoint:
     service_s, service_s_per_kg
         Unloading time: ``service_s + service_s_per_kg × kg unloaded``.
     priority
-        From the ward's zone: red 3, orange 2, yellow 1, green 0.
+        From the ward's zone: red 3, orange 2, yellow 1, green 0 (a planner's ``demand_points.csv`` may
+        override it; :func:`~optimizer.scenario.io.load_scenario` warns when it does).
     approximate
         Placed at a commune's representative point / access node (no real roads there).
     """
@@ -409,9 +415,7 @@ class Scenario:
                         home_depot=vt.home_depot, shift_start_s=vt.shift_start_s, shift_end_s=vt.shift_end_s,
                         max_trips=vt.max_trips, max_duration_s=vt.max_duration_s,
                         cost_per_km_vnd=vt.cost_per_km_vnd, cost_per_hour_vnd=vt.cost_per_hour_vnd,
-                        fixed_cost_vnd=vt.fixed_cost_vnd,
-                        max_reach_km=vt.max_reach_km if vt.max_reach_km is not None
-                        else DEFAULT_REACH_KM.get(vt.profile),
+                        fixed_cost_vnd=vt.fixed_cost_vnd, max_reach_km=vt.max_reach_km,
                     )
                 )
         return out

@@ -142,6 +142,8 @@ def _check_vehicle_fields(v: VehicleType, f: str, row: int) -> list[Problem]:
         problems.append(Problem(f"count must be 0–{MAX_VEHICLES_PER_TYPE}, got {v.count}", f, row, "count"))
     if not 1 <= v.max_trips <= MAX_TRIPS:
         problems.append(Problem(f"max_trips must be 1–{MAX_TRIPS}, got {v.max_trips}", f, row, "max_trips"))
+    if v.max_reach_km is not None and not (math.isfinite(v.max_reach_km) and v.max_reach_km > 0):
+        problems.append(Problem(f"reach must be greater than 0 km, got {v.max_reach_km:g}", f, row, "max_reach_km"))
     return problems
 
 

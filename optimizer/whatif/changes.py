@@ -275,7 +275,9 @@ class Regrade(Change):
     """A ward's zone colour changes (green, yellow, orange, red), and with it the delivery priority.
 
     ``forbidden_profiles=None`` applies the embedded day's rule: a red (sealed) ward forbids motorbikes,
-    other grades forbid nothing. Explicit drop points of the ward get the new priority.
+    other grades forbid nothing. The ward's drop points whose priority followed the old zone get the new
+    zone's (generated points are placed again with it); a point whose priority differs from the old zone's
+    (an explicit ``priority`` in ``demand_points.csv``) keeps it.
     """
 
     ward: str
@@ -303,7 +305,8 @@ class Regrade(Change):
             zones[index] = new
         points = scenario.demand_points
         if points is not None:
-            points = tuple(dataclasses.replace(p, priority=new.priority) if p.ward_id == ward_id else p for p in points)
+            points = tuple(dataclasses.replace(p, priority=new.priority)
+                           if p.ward_id == ward_id and p.priority == old.priority else p for p in points)
         return _replace(scenario, zones=tuple(zones), demand_points=points), options
 
     def describe(self):
@@ -442,6 +445,8 @@ class AddVehicles(Change):
             raise ChangeError(f"capacity must be greater than 0 kg, got {vt.capacity_kg}", f"{self.key}.capacity_kg")
         if vt.count < 0:
             raise ChangeError(f"count must be 0 or more, got {vt.count}", f"{self.key}.count")
+        if vt.max_reach_km is not None and not (math.isfinite(vt.max_reach_km) and vt.max_reach_km > 0):
+            raise ChangeError(f"reach must be greater than 0 km, got {vt.max_reach_km}", f"{self.key}.max_reach_km")
         return _replace(scenario, vehicle_types=(*scenario.vehicle_types, vt)), options
 
     def describe(self):

@@ -27,7 +27,8 @@ code or a name, with or without diacritics; a locality is Nha Trang, Ninh Hoa or
     scale_fleet  = 1.5   # or { factor = 1.5, profile = "truck", types = ["QS-5T-NT"] }
     add_vehicles = [{ id = "QD-5T", like = "QS-5T-NT", count = 5, home_depot = "GO-NT" }]
                    # without like: capacity_kg, home_depot and optionally name, profile, shift_start, shift_end,
-                   # max_trips, max_duration_h, cost_per_km_vnd, cost_per_hour_vnd, fixed_cost_vnd
+                   # max_trips, max_duration_h, cost_per_km_vnd, cost_per_hour_vnd, fixed_cost_vnd,
+                   # max_reach_km (default: the copied type's, or the profile's when profile is given)
     time         = { curfew_start = "17:00", curfew_end = "06:00", operating_start = "06:00",
                      operating_end = "17:00", shift_start = "06:00", shift_end = "16:30", types = ["…"] }
     ration       = { rice_kg_per_person_month = 12, days_per_month = 30, food_bag_kg_per_household_week = 5,
@@ -57,7 +58,7 @@ from optimizer.clock import parse_hhmm
 from optimizer.errors import InputError, Problem
 from optimizer.network import Closure, RoadNetwork, closed_edge_mask, closures_from_geojson, load_network
 from optimizer.plan import PlanOptions
-from optimizer.scenario.model import GRADES, VEHICLE_PROFILES, Scenario, VehicleType
+from optimizer.scenario.model import DEFAULT_REACH_KM, GRADES, VEHICLE_PROFILES, Scenario, VehicleType
 from optimizer.tables import decode_text, parse_toml
 from optimizer.whatif.changes import (
     BASE,
@@ -298,7 +299,7 @@ def _scale_fleet(reader: _Reader, value: Any, key: str) -> list[Change]:
 
 _ADD_VEHICLE_KEYS = ("id", "like", "name", "profile", "capacity_kg", "count", "home_depot", "shift_start",
                      "shift_end", "max_trips", "max_duration_h", "cost_per_km_vnd", "cost_per_hour_vnd",
-                     "fixed_cost_vnd")
+                     "fixed_cost_vnd", "max_reach_km")
 
 
 def _add_vehicles(reader: _Reader, value: Any, key: str) -> list[Change]:
@@ -382,6 +383,17 @@ class _AddVehiclesSpec(Change):
         return VehicleType(id="", name="", profile="truck", capacity_kg=1.0, count=0, home_depot="",
                            shift_start_s=time.operating_start_s, shift_end_s=time.operating_end_s)
 
+    def _reach_km(self, spec: dict[str, Any], template: VehicleType) -> float | None:
+        """``max_reach_km`` of the spec; else the profile's default when the spec gives a profile, else the template's."""
+        if "max_reach_km" in spec:
+            v = spec["max_reach_km"]
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise ChangeError(f"expected a number, got {v!r}", f"{self.field}.max_reach_km")
+            return float(v)
+        if "profile" in spec:
+            return DEFAULT_REACH_KM.get(str(spec["profile"]))
+        return template.max_reach_km
+
     def _vehicle_type(self, scenario: Scenario) -> VehicleType:
         spec = dict(self.spec)
         f = self.field
@@ -398,6 +410,7 @@ class _AddVehiclesSpec(Change):
                 values[k] = kind(v)
         if "max_duration_h" in spec:
             values["max_duration_s"] = int(round(float(spec["max_duration_h"]) * 3600))
+        values["max_reach_km"] = self._reach_km(spec, template)
         for k in ("shift_start", "shift_end"):
             if k in spec:
                 values[f"{k}_s"] = _clock(spec[k], f"{f}.{k}")
