@@ -549,9 +549,9 @@ def _route_frames(scenario, located: _Located, result: DayResult, zone_of) -> tu
         vehicle = vehicle_of[trip.vehicle_id]
         state = result.states[trip.vehicle_id]
         depot = depots[trip.depot]
-        loan = arrivals.get((trip.vehicle_id, trip.trip))
-        if loan is not None:
-            reposition(vehicle, trip.trip, 0, loan.from_depot, loan.to_depot)
+        arrival = arrivals.get((trip.vehicle_id, trip.trip))
+        if arrival is not None:
+            reposition(vehicle, trip.trip, 0, arrival.from_depot, arrival.to_depot)
         previous = trip.depot
         for seq, visit in enumerate(trip.visits, start=1):
             point = point_of[visit.stop_id]

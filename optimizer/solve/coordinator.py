@@ -32,6 +32,7 @@ import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -62,7 +63,7 @@ class DayOptions:
     seed: int = 0
     effort: float = 1.0
     balance: bool = False
-    level: str = "ward"
+    level: Literal["point", "ward"] = "ward"
     assignment_nodes: int = 500
     max_depots: int | None = None
     close_depots: tuple[str, ...] = ()
@@ -475,7 +476,8 @@ def _lend_round(rounds: _Rounds, depot_localities: Sequence[str], localities: Se
             if lent is not None and any(_servable(problem, [lent[0]], problem.stops[s]) for s in stops):
                 offers.append((_travel_s(problem, state.vehicle.profile, state.base, d), vid, lent))
         offers.sort(key=lambda o: (o[0], o[1]))
-        chosen, capacity = [], 0.0
+        chosen: list[tuple[str, tuple[routing.Vehicle, int, int]]] = []
+        capacity = 0.0
         for _, vid, lent in offers:
             if capacity >= LEND_CAPACITY_FACTOR * want or len(chosen) >= MAX_LENDERS:
                 break
