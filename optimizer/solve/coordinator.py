@@ -51,6 +51,10 @@ MIN_LOAN_S = 45 * 60
 #: Lenders per depot and round: enough capacity for this multiple of the depot's unserved kilograms.
 LEND_CAPACITY_FACTOR = 1.5
 MAX_LENDERS = 12
+#: Passes with common shares (the first at the share the all-or-nothing plan reached) and the least rise of a
+#: share worth another pass.
+FAIR_PASSES = 3
+FAIR_STEP = 0.005
 #: Rounds of lending per phase (a round that delivers less than a kilogram ends the phase earlier).
 MAX_ROUNDS = 4
 
@@ -234,13 +238,12 @@ def _routing_vehicles(scenario: Scenario, homes: Mapping[str, int | None]) -> li
 
 def ration_stock(scenario: Scenario, points: Sequence[DemandPoint]) -> dict[str, dict[str, float]]:
     """Grade → commodity → share of demand the province's stock covers, red first (max-min fair in a grade)."""
-    zone = scenario.zones_by_ward
     left = dict(scenario.stock_kg())
     shares: dict[str, dict[str, float]] = {}
     for grade in sorted(GRADES, key=lambda g: -PRIORITY_OF_GRADE[g]):
         need: dict[str, float] = defaultdict(float)
         for p in points:
-            if (zone[p.ward_id].grade if p.ward_id in zone else "green") == grade:
+            if _grade_of(scenario, p) == grade:
                 for c, kg in p.demand_kg.items():
                     need[c] += kg
         shares[grade] = {}
@@ -253,10 +256,9 @@ def ration_stock(scenario: Scenario, points: Sequence[DemandPoint]) -> dict[str,
 
 
 def _rationed(points: Sequence[DemandPoint], scenario: Scenario, shares) -> list[DemandPoint]:
-    zone = scenario.zones_by_ward
     out = []
     for p in points:
-        grade = zone[p.ward_id].grade if p.ward_id in zone else "green"
+        grade = _grade_of(scenario, p)
         cut = {c: kg * shares[grade].get(c, 1.0) for c, kg in p.demand_kg.items()}
         out.append(p if cut == p.demand_kg else dataclasses.replace(p, demand_kg=cut))
     return out
@@ -515,8 +517,7 @@ def _day_problem(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mapp
     shares = ration_stock(scenario, points)
     served_points = _rationed(points, scenario, shares)
     weights = fair_weights(points)
-    zone = scenario.zones_by_ward
-    scale = [(fair_share or {}).get((p.locality, zone[p.ward_id].grade if p.ward_id in zone else "green"), 1.0)
+    scale = [(fair_share or {}).get((p.locality, _grade_of(scenario, p)), 1.0)
              for p in served_points]
     stops = [routing.Stop(
         id=p.id, location=n + k, demand_kg=p.total_kg * scale[k], tw_start_s=p.tw_start_s, tw_end_s=p.tw_end_s,
@@ -559,23 +560,48 @@ def plan_day(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mapping[
     started = time.monotonic()
     deadline = started + options.time_limit_s
     result = _plan_once(scenario, points, time_s, dist_m, options, deadline, {})
-    short = _short_grades(scenario, result)
-    if short and options.fair_shares:
-        # Deliver the same share at every point of a grade the day cannot serve in full.
-        result = _plan_once(scenario, points, time_s, dist_m, options, deadline, short)
-    return dataclasses.replace(result, solve_time_s=time.monotonic() - started, fair_share=short)
+    shares = {key: got for key, (got, short) in _groups(scenario, result).items() if short}
+    used: dict[tuple[str, str], float] = {}
+    for _ in range(FAIR_PASSES if shares and options.fair_shares else 0):
+        # Deliver one common share at every point of each short grade; the next pass tries the share the
+        # last one reached after topping up, and is kept only if no short grade's smallest ward share falls.
+        candidate = _plan_once(scenario, points, time_s, dist_m, options, deadline, shares)
+        if used and any(_smallest(scenario, candidate, key) < _smallest(scenario, result, key) - 1e-6
+                        for key in shares):
+            break
+        result, used = candidate, dict(shares)
+        reached = {key: got for key, (got, _) in _groups(scenario, result).items() if key in shares}
+        shares = {key: max(share, reached[key]) for key, share in shares.items()}
+        if all(shares[key] <= used[key] + FAIR_STEP for key in shares):
+            break
+    return dataclasses.replace(result, solve_time_s=time.monotonic() - started, fair_share=used)
 
 
-def _short_grades(scenario: Scenario, result: DayResult) -> dict[tuple[str, str], float]:
-    """(locality, grade) → served share, where the routes (not the stock) left part of the grade unserved."""
-    zone = scenario.zones_by_ward
+def _grade_of(scenario: Scenario, point: DemandPoint) -> str:
+    zone = scenario.zones_by_ward.get(point.ward_id)
+    return zone.grade if zone is not None else "green"
+
+
+def _groups(scenario: Scenario, result: DayResult) -> dict[tuple[str, str], tuple[float, bool]]:
+    """(locality, grade) → (share of its demand after rationing delivered, whether the routes left some)."""
     wanted: dict[tuple[str, str], float] = defaultdict(float)
     got: dict[tuple[str, str], float] = defaultdict(float)
-    for stop, point in zip(result.problem.stops, result.served_points):
-        key = (point.locality, zone[point.ward_id].grade if point.ward_id in zone else "green")
-        wanted[key] += stop.demand_kg
+    for point in result.served_points:
+        key = (point.locality, _grade_of(scenario, point))
+        wanted[key] += point.total_kg
         got[key] += result.delivered_kg.get(point.id, 0.0)
-    return {key: got[key] / kg for key, kg in sorted(wanted.items()) if kg > 0 and got[key] < kg * (1 - 1e-3)}
+    return {key: (got[key] / kg, got[key] < kg * (1 - 1e-3)) for key, kg in sorted(wanted.items()) if kg > 0}
+
+
+def _smallest(scenario: Scenario, result: DayResult, key: tuple[str, str]) -> float:
+    """The smallest ward share of a (locality, grade) group."""
+    wanted: dict[str, float] = defaultdict(float)
+    got: dict[str, float] = defaultdict(float)
+    for point in result.served_points:
+        if (point.locality, _grade_of(scenario, point)) == key:
+            wanted[point.ward_id] += point.total_kg
+            got[point.ward_id] += result.delivered_kg.get(point.id, 0.0)
+    return min((got[w] / kg for w, kg in wanted.items() if kg > 0), default=1.0)
 
 
 def _plan_once(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mapping[str, np.ndarray],
