@@ -7,7 +7,7 @@ import pytest
 
 from optimizer.errors import InputError
 from optimizer.scenario import DemandPoint, Depot
-from optimizer.solve.assignment import FLEET_CAPACITY, assign_depots
+from optimizer.solve.assignment import assign_depots
 
 
 def _depot(depot_id: str, rice: float, food: float = 1e6) -> Depot:
@@ -48,13 +48,9 @@ def test_stock_limits_and_shortage_falls_on_green_points_first():
     assert (rice["load_kg"] <= rice["stock_kg"] + 1e-6).all()
 
 
-def test_fleet_capacity_limits_a_depot_and_closed_depot_gets_nothing():
+def test_a_closed_depot_gets_nothing():
     depots = [_depot("A", 1000), _depot("B", 1000)]
     points = [_point(f"p{i}", "w", 100) for i in range(5)]
-    limited = assign_depots(depots, points, TRAVEL_MIN * 60, fleet_kg={"A": 150, "B": 1000}, time_limit_s=5)
-    fleet = limited.depots[limited.depots["commodity"] == FLEET_CAPACITY].set_index("depot_id")
-    assert fleet.loc["A", "load_kg"] <= 150
-    assert sum(1 for d in limited.depot_of().values() if d == "A") == 1
     closed = assign_depots(depots, points, TRAVEL_MIN * 60, close=["A"], time_limit_s=5)
     assert set(closed.depot_of().values()) == {"B"}
     assert closed.depots.set_index(["depot_id", "commodity"]).loc[("A", "rice"), "load_kg"] == 0

@@ -1,13 +1,15 @@
 """A planning day as plain data, read from and written to the folder a planner edits.
 
 :mod:`~optimizer.scenario.model` holds the frozen objects (:class:`Scenario` and its parts),
-:mod:`~optimizer.scenario.io` the folder format, :mod:`~optimizer.scenario.validate` the checks that need
-no road network and :mod:`~optimizer.scenario.default` the embedded default day. Demand and drop points
+:mod:`~optimizer.scenario.io` reads the folder format, :mod:`~optimizer.scenario.export` writes it,
+:mod:`~optimizer.scenario.validate` the checks that need no road network and
+:mod:`~optimizer.scenario.default` the embedded default day. Demand and drop points
 of a scenario are :mod:`optimizer.demand`; the checks on a network :func:`optimizer.plan.validate_scenario`.
 """
 
 from optimizer.scenario.default import default_scenario
-from optimizer.scenario.io import export_scenario, load_scenario
+from optimizer.scenario.export import export_scenario
+from optimizer.scenario.io import load_scenario
 from optimizer.scenario.model import (
     COMMODITIES,
     DEFAULT_REACH_KM,

@@ -22,8 +22,6 @@ from optimizer.solve.facility import solve_facility_location
 #: Penalty multiplier per priority level (green 0 … red 3) for leaving a point unassigned: each level
 #: outweighs every lower one, so stock shortages fall on green wards first.
 PRIORITY_PENALTY_BASE = 20.0
-#: Name of the capacity row of a depot's own fleet in :attr:`Assignment.depots`.
-FLEET_CAPACITY = "fleet kg/day"
 
 
 @dataclass(frozen=True)
@@ -85,7 +83,6 @@ def assign_depots(
     force_open: Sequence[str] = (),
     fixed_cost: dict[str, float] | None = None,
     max_travel_s: float | None = None,
-    fleet_kg: dict[str, float] | None = None,
     time_limit_s: float = 30.0,
     node_limit: int | None = None,
     seed: int = 0,
@@ -110,10 +107,6 @@ def assign_depots(
         Depot id → cost of opening it, in kg·minutes.
     max_travel_s
         A depot farther than this from a point may not serve it.
-    fleet_kg
-        Depot id → kilograms its own vehicles can deliver in the day. When given, a depot is not assigned
-        more than its fleet can carry (the routing then serves each depot's points with its own vehicles);
-        depots missing from the mapping have no fleet.
     time_limit_s, node_limit, seed
         Solver limits: the node limit is the deterministic budget, so the same input and seed give the same
         assignment whenever the solve ends before the time limit, a safety cap (``cut_by_time_limit`` tells).
@@ -137,11 +130,6 @@ def assign_depots(
     stock = np.array([[d.stock_kg.get(c, 0.0) for c in commodities] for d in depots], dtype=float)
     total = demand.sum(axis=1)
     names_of_capacity = list(commodities)
-    if fleet_kg is not None:
-        # The fleet is one more capacity: total kilograms, whatever the commodity.
-        demand = np.column_stack([demand, total])
-        stock = np.column_stack([stock, [fleet_kg.get(d, 0.0) for d in depot_ids]])
-        names_of_capacity.append(FLEET_CAPACITY)
     travel_min = travel_s.T / 60.0
     cost = travel_min * total[:, None]
     reachable = np.isfinite(travel_min)
