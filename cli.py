@@ -16,13 +16,12 @@ import click
 import pandas as pd
 from tqdm import tqdm
 
-from optimizer.datasets import LOCALITIES
 from optimizer.demand import drop_points
 from optimizer.errors import InputError, OptimizerError, OutputError
 from optimizer.files import reserve_folder
 from optimizer.network import Closure, closures_from_geojson, load_network, load_network_settings
-from optimizer.outputs.kpis import plan_kpis
 from optimizer.outputs.report import write_assignment_files, write_outputs, write_route_files
+from optimizer.outputs.summary import summary_text
 from optimizer.outputs.webmap import render_map
 from optimizer.plan import DEFAULT_TIME_LIMIT_S, STAGES, PlanOptions, plan_assignment, run_plan, validate_scenario
 from optimizer.scenario import default_scenario, export_scenario, load_scenario
@@ -274,29 +273,8 @@ def _run(loaded, **kwargs):
     return plan
 
 
-def _print_summary(plan) -> None:
-    k = plan_kpis(plan)
-    click.echo(f"{plan.title} — {plan.date}")
-    click.echo(f"  delivered {k.delivered_kg / 1000:,.1f} t of {k.demand_kg / 1000:,.1f} t "
-               f"({k.served_share:.1%}); unserved {k.unserved_kg / 1000:,.1f} t")
-    click.echo(f"  {k.vehicles_used}/{k.vehicles_available} vehicles, {k.trips} trips, {k.km:,.0f} km, "
-               f"{k.vehicle_hours:,.0f} vehicle-hours; {k.drop_points} drop points from {k.depots} depots")
-    click.echo("  served by zone: " + ", ".join(f"{z} {v:.0%}" for z, v in k.served_share_by_zone.items()))
-    click.echo("  served by locality: " + ", ".join(f"{LOCALITIES.get(z, z)} {v:.0%}"
-                                                    for z, v in k.served_share_by_locality.items()))
-    if k.unserved_kg_by_reason:
-        click.echo("  unserved by reason: " + ", ".join(f"{r} {kg / 1000:,.1f} t"
-                                                        for r, kg in k.unserved_kg_by_reason.items()))
-    a, r = k.assignment, k.routing
-    click.echo(f"  depot assignment: {a['status']}, gap {a['gap']:.2%}, {a['solve_time_s']:.1f} s ({a['backend']})")
-    click.echo(f"  routing: {r['status']}, {r['solve_time_s']:.1f} s, stopped by {r['stopped_by']}")
-    if plan.cut_by_time_limit:
-        click.echo("  cut by the time limit: this plan may differ on another run (raise --time-limit)")
-    if k.stock_transfers_kg:
-        click.echo("  pooled depots: move stock to " + ", ".join(
-            f"{depot} +{kg / 1000:,.1f} t" for depot, kg in k.stock_transfers_kg.items()) + " before loading")
-    if k.approximate_legs:
-        click.echo(f"  {k.approximate_legs} legs use APPROXIMATE roads (Ninh Hòa / Vạn Ninh corridor)")
+def _print_summary(plan, lang: str) -> None:
+    click.echo(summary_text(plan, lang))
 
 
 _out_help = " Replaced as a whole by each run; checked (writable, not in use) before solving."
@@ -327,13 +305,15 @@ def assign(scenario_dir, out, **kwargs):
 @_plan_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/route"),
               show_default=True, help="Output folder." + _out_help)
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              help="Language of the printed summary.")
 @_reported
 @_holding_out
-def route(scenario_dir, out, **kwargs):
+def route(scenario_dir, out, lang, **kwargs):
     """Plan the routes; write routes.csv, plan.json and unserved.csv."""
     plan = _run(load_scenario(scenario_dir), **kwargs)
     write_route_files(plan, out)
-    _print_summary(plan)
+    _print_summary(plan, lang)
     click.echo(f"wrote {out}/routes.csv, plan.json, unserved.csv")
     return EXIT_PARTIAL if len(plan.unserved) else EXIT_OK
 
@@ -358,7 +338,7 @@ def plan(scenario_dir, date, out, lang, offline, **kwargs):
         write_outputs(day, out, lang=lang,
                       extra=lambda staging: render_map(day, staging / "map.html", lang=lang, offline=offline))
     render_map(day, maps_dir / f"plan-{day.date}.html", lang=lang, offline=offline)
-    _print_summary(day)
+    _print_summary(day, lang)
     click.echo(f"wrote {out}/ (plan.json, routes.csv, unserved.csv, routes.geojson, summary.csv, dispatch/, "
                f"map.html) and {maps_dir / f'plan-{day.date}.html'}")
     return EXIT_PARTIAL if len(day.unserved) else EXIT_OK
