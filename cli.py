@@ -21,6 +21,7 @@ from optimizer.errors import InputError, OptimizerError, OutputError
 from optimizer.files import reserve_folder
 from optimizer.network import Closure, closures_from_geojson, load_network, load_network_settings
 from optimizer.outputs.report import write_assignment_files, write_outputs, write_route_files
+from optimizer.outputs.resources import labels
 from optimizer.outputs.summary import summary_text
 from optimizer.outputs.webmap import render_map
 from optimizer.plan import DEFAULT_TIME_LIMIT_S, STAGES, PlanOptions, plan_assignment, run_plan, validate_scenario
@@ -377,14 +378,15 @@ def _format_comparison(table: pd.DataFrame) -> str:
 @click.option("--workers", type=click.IntRange(min=1), help="Local processes (default: one per core).")
 @click.option("--dask", "dask_address", metavar="ADDRESS",
               help="Run the plans on a Dask cluster (scheduler address, e.g. tcp://10.0.0.5:8786).")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, help="Language of the maps.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              help="Language of the maps and of the flows' reasons.")
 @click.option("--offline", is_flag=True, help="Self-contained maps: no tile server needed.")
 @click.option("--no-maps", is_flag=True, help="Skip the per-variant maps (faster).")
 @_reported
 def whatif(base_scenario, variant_files, out, time_limit, seed, workers, dask_address, lang, offline, no_maps):
     """Plan BASE_SCENARIO (a scenario folder, or 'default' for the embedded 26/07/2021) and every variant of
-    the --variant files; write comparison.csv, a map per variant and comparison.png into --out, and print
-    the comparison."""
+    the --variant files; write comparison.csv, flows.csv, a map per variant and comparison.png into --out, and
+    print the comparison and each plan's flows between localities."""
     base = load_scenario(None if base_scenario.strip().lower() == "default" else Path(base_scenario))
     variants = [v for path in variant_files for v in load_variants(path, base=base)]
     click.echo(f"planning the base day and {len(variants)} variant(s)"
@@ -396,12 +398,15 @@ def whatif(base_scenario, variant_files, out, time_limit, seed, workers, dask_ad
     table = comparison.table
     click.echo(base.name)
     click.echo(_format_comparison(table))
+    click.echo(labels(lang)["report"]["flows"] + ":")
+    click.echo(comparison.flow_text(lang))
     cut = table.loc[table["routing_stopped_by"] == "time limit", "variant"].tolist()
     if cut:
         click.echo(f"note: the routing of {', '.join(cut)} was cut short by the time limit (best plan so far; "
                    "raise --time-limit for reproducible plans)")
     maps = "" if no_maps else ", maps/"
-    click.echo(f"wrote {out}/ (comparison.csv, comparison_wards.csv, comparison_depots.csv, comparison.png{maps})")
+    click.echo(f"wrote {out}/ (comparison.csv, comparison_wards.csv, comparison_depots.csv, flows.csv, "
+               f"comparison.png{maps})")
     return EXIT_OK
 
 
