@@ -157,7 +157,8 @@ def test_comparison_is_computed_from_the_plans_frames(serial):
         loads = plan.routes.groupby("depot_id")["quantity_kg"].sum()
         for depot in plan.depots["depot_id"]:
             assert row[f"load_kg:{depot}"] == pytest.approx(loads.get(depot, 0.0), abs=0.1)
-        codes = plan.unserved["reason_code"].fillna(plan.unserved["reason"].str.split(":").str[0])
+        given = plan.unserved["reason_code"].astype(object)
+        codes = given.where(given.notna(), plan.unserved["reason"].str.split(":").str[0])
         unserved = plan.unserved.groupby(codes)["quantity_kg"].sum()
         for reason, kg in unserved.items():
             assert row[f"unserved_kg:{reason}"] == pytest.approx(kg, abs=0.1)

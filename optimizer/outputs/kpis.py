@@ -119,8 +119,10 @@ def reason_codes(unserved: pd.DataFrame) -> pd.Series:
 
 def closed_depots(depots: pd.DataFrame | None) -> pd.Series:
     """Boolean series: the depot is closed for the day (False where the plan does not say)."""
-    if depots is None or "closed" not in depots.columns:
-        return pd.Series(False, index=None if depots is None else depots.index, dtype=bool)
+    if depots is None:
+        return pd.Series(dtype=bool)
+    if "closed" not in depots.columns:
+        return pd.Series(False, index=depots.index, dtype=bool)
     return depots["closed"].eq(True)
 
 
