@@ -16,13 +16,13 @@ import click
 import pandas as pd
 from tqdm import tqdm
 
-from optimizer.datasets import LOCALITIES
 from optimizer.demand import drop_points
 from optimizer.errors import InputError, OptimizerError, OutputError
 from optimizer.files import reserve_folder
 from optimizer.network import Closure, closures_from_geojson, load_network, load_network_settings
-from optimizer.outputs.kpis import plan_kpis
 from optimizer.outputs.report import write_assignment_files, write_outputs, write_route_files
+from optimizer.outputs.resources import labels
+from optimizer.outputs.summary import summary_text
 from optimizer.outputs.webmap import render_map
 from optimizer.plan import DEFAULT_TIME_LIMIT_S, STAGES, PlanOptions, plan_assignment, run_plan, validate_scenario
 from optimizer.scenario import default_scenario, export_scenario, load_scenario
@@ -282,32 +282,8 @@ def _run(loaded, **kwargs):
     return plan
 
 
-def _print_summary(plan) -> None:
-    k = plan_kpis(plan)
-    click.echo(f"{plan.title} — {plan.date}")
-    click.echo(f"  delivered {k.delivered_kg / 1000:,.1f} t of {k.demand_kg / 1000:,.1f} t "
-               f"({k.served_share:.1%}); unserved {k.unserved_kg / 1000:,.1f} t")
-    recorded = plan.kpis
-    closed = k.depots - recorded.get("depots_open", k.depots)
-    click.echo(f"  {k.vehicles_used}/{k.vehicles_available} vehicles, {k.trips} trips, {k.km:,.0f} km, "
-               f"{k.vehicle_hours:,.0f} vehicle-hours; {k.drop_points} drop points from {k.depots - closed} "
-               f"open depots" + (f" ({closed} closed)" if closed else ""))
-    click.echo("  served by zone: " + ", ".join(f"{z} {v:.0%}" for z, v in k.served_share_by_zone.items()))
-    click.echo("  served by locality: " + ", ".join(f"{LOCALITIES.get(z, z)} {v:.0%}"
-                                                    for z, v in k.served_share_by_locality.items()))
-    if k.unserved_kg_by_reason:
-        click.echo("  unserved by reason: " + ", ".join(f"{r} {kg / 1000:,.1f} t"
-                                                        for r, kg in k.unserved_kg_by_reason.items()))
-    a, r = k.assignment, k.routing
-    click.echo(f"  depot assignment: {a['status']}, gap {a['gap']:.2%}, {a['solve_time_s']:.1f} s ({a['backend']})")
-    click.echo(f"  routing: {len(r.get('rounds', []))} rounds, {r['solve_time_s']:.1f} s, "
-               f"stopped by {r['stopped_by']}")
-    if plan.cut_by_time_limit:
-        click.echo("  cut by the time limit: this plan may differ on another run (raise --time-limit)")
-    for flow, kg in recorded.get("transfers_kg", {}).items():
-        click.echo(f"  across localities: {flow} {kg / 1000:,.1f} t")
-    if k.approximate_legs:
-        click.echo(f"  {k.approximate_legs} legs use APPROXIMATE roads (Ninh Hòa / Vạn Ninh corridor)")
+def _print_summary(plan, lang: str) -> None:
+    click.echo(summary_text(plan, lang))
 
 
 _out_help = " Replaced as a whole by each run; checked (writable, not in use) before solving."
@@ -340,13 +316,15 @@ def assign(scenario_dir, out, strict, **kwargs):
 @_strict_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/route"),
               show_default=True, help="Output folder." + _out_help)
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              help="Language of the printed summary.")
 @_reported
 @_holding_out
-def route(scenario_dir, out, strict, **kwargs):
+def route(scenario_dir, out, strict, lang, **kwargs):
     """Plan the routes; write routes.csv, plan.json and unserved.csv."""
     plan = _run(load_scenario(scenario_dir, strict=strict), **kwargs)
     write_route_files(plan, out)
-    _print_summary(plan)
+    _print_summary(plan, lang)
     click.echo(f"wrote {out}/routes.csv, plan.json, unserved.csv")
     return EXIT_PARTIAL if len(plan.unserved) else EXIT_OK
 
@@ -372,7 +350,7 @@ def plan(scenario_dir, date, out, lang, offline, strict, **kwargs):
         write_outputs(day, out, lang=lang,
                       extra=lambda staging: render_map(day, staging / "map.html", lang=lang, offline=offline))
     render_map(day, maps_dir / f"plan-{day.date}.html", lang=lang, offline=offline)
-    _print_summary(day)
+    _print_summary(day, lang)
     click.echo(f"wrote {out}/ (plan.json, routes.csv, unserved.csv, routes.geojson, summary.csv, dispatch/, "
                f"map.html) and {maps_dir / f'plan-{day.date}.html'}")
     return EXIT_PARTIAL if len(day.unserved) else EXIT_OK
@@ -411,7 +389,8 @@ def _format_comparison(table: pd.DataFrame) -> str:
 @click.option("--workers", type=click.IntRange(min=1), help="Local processes (default: one per core).")
 @click.option("--dask", "dask_address", metavar="ADDRESS",
               help="Run the plans on a Dask cluster (scheduler address, e.g. tcp://10.0.0.5:8786).")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, help="Language of the maps.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              help="Language of the maps and of the flows' reasons.")
 @click.option("--offline", is_flag=True, help="Self-contained maps: no tile server needed.")
 @click.option("--no-maps", is_flag=True, help="Skip the per-variant maps (faster).")
 @_strict_option
@@ -419,8 +398,8 @@ def _format_comparison(table: pd.DataFrame) -> str:
 def whatif(base_scenario, variant_files, out, time_limit, seed, workers, dask_address, lang, offline, no_maps,
            strict):
     """Plan BASE_SCENARIO (a scenario folder, or 'default' for the embedded 26/07/2021) and every variant of
-    the --variant files; write comparison.csv, a map per variant and comparison.png into --out, and print
-    the comparison."""
+    the --variant files; write comparison.csv, flows.csv, a map per variant and comparison.png into --out, and
+    print the comparison and each plan's flows between localities."""
     base = load_scenario(None if base_scenario.strip().lower() == "default" else Path(base_scenario), strict=strict)
     variants = [v for path in variant_files for v in load_variants(path, base=base)]
     click.echo(f"planning the base day and {len(variants)} variant(s)"
@@ -432,12 +411,15 @@ def whatif(base_scenario, variant_files, out, time_limit, seed, workers, dask_ad
     table = comparison.table
     click.echo(base.name)
     click.echo(_format_comparison(table))
+    click.echo(labels(lang)["report"]["flows"] + ":")
+    click.echo(comparison.flow_text(lang))
     cut = table.loc[table["routing_stopped_by"] == "time limit", "variant"].tolist()
     if cut:
         click.echo(f"note: the routing of {', '.join(cut)} was cut short by the time limit (best plan so far; "
                    "raise --time-limit for reproducible plans)")
     maps = "" if no_maps else ", maps/"
-    click.echo(f"wrote {out}/ (comparison.csv, comparison_wards.csv, comparison_depots.csv, comparison.png{maps})")
+    click.echo(f"wrote {out}/ (comparison.csv, comparison_wards.csv, comparison_depots.csv, flows.csv, "
+               f"comparison.png{maps})")
     return EXIT_OK
 
 

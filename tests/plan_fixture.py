@@ -1,8 +1,10 @@
 """A small but real :class:`~optimizer.plan.Plan` on the shipped truck network, for renderer and report tests.
 
-Three depots at real Nha Trang shops (one named ``<script>alert(1)</script>``), three vehicles (one with two
-trips), eleven served stops at real road nodes (one named ``<img src=x onerror=alert(2)>``), one stop in
-Ninh Hòa reached over approximate roads (dashed legs), one unserved stop, the 67 real ward polygons with
+Three depots at real Nha Trang shops (one named ``<script>alert(1)</script>``, one closed for the day: its
+vehicle ``V02`` moved to ``D1``) and a Ninh Hòa depot; three vehicles (one with two trips; ``V03`` of the
+``<script>`` depot lent to the Ninh Hòa depot, one ``vehicle`` row of :attr:`Plan.transfers`), eleven served
+stops at real road nodes (one named ``<img src=x onerror=alert(2)>``), one stop in Ninh Hòa reached over
+approximate roads (dashed legs), one unserved stop (reason code ``vehicles``), the 67 real ward polygons with
 zones, and the road "Yersin" closed. Leg geometries come from
 :meth:`optimizer.network.matrix.TravelMatrix.leg_geometry`, so every route follows the roads.
 
@@ -26,10 +28,12 @@ from optimizer.plan import (
     LEG_COLUMNS,
     ROUTE_COLUMNS,
     STOP_COLUMNS,
+    TRANSFER_COLUMNS,
     UNSERVED_COLUMNS,
     WARD_COLUMNS,
     Plan,
 )
+from optimizer.solve.reasons import REASONS, TRANSFER_REASONS
 
 XSS_DEPOT = "<script>alert(1)</script>"
 XSS_STOP = "<img src=x onerror=alert(2)>"
@@ -37,18 +41,25 @@ CLOSURE = Closure("name", "Yersin", label="Chốt kiểm soát đường Yersin"
 TITLE = "Khánh Hòa — 26/07/2021 (Chỉ thị 16)"
 DATE = "2021-07-26"
 
-#: depot id, name, lon, lat, stock kg
+#: depot id, name, lon, lat, stock kg, locality; the first three (Nha Trang) choose the stops
 DEPOTS = [
-    ("D1", "Co.opmart Nha Trang", 109.18209, 12.24274, 20_000.0),
-    ("D2", "MM Mega Market", 109.13400, 12.25804, 15_000.0),
-    ("D3", XSS_DEPOT, 109.19415, 12.27897, 8_000.0),
+    ("D1", "Co.opmart Nha Trang", 109.18209, 12.24274, 20_000.0, "Nha Trang"),
+    ("D2", "MM Mega Market", 109.13400, 12.25804, 15_000.0, "Nha Trang"),
+    ("D3", XSS_DEPOT, 109.19415, 12.27897, 8_000.0, "Nha Trang"),
+    ("D4", "Kho dự trữ Ninh Hòa", 109.12520, 12.49150, 6_000.0, "Ninh Hoa"),
 ]
-#: vehicle id, name, depot, capacity kg, trips as lists of stop indexes (into the chosen stops)
+#: the depot closed for the day (no vehicle, no load)
+CLOSED_DEPOT = "D2"
+#: vehicle id, name, home depot (after the closed depot's vehicles moved), loading depot, capacity kg, trips as
+#: lists of stop indexes (into the chosen stops)
 VEHICLES = [
-    ("V01", "Xe tải 2,5 t — Đội Phước Hải", "D1", 2_500.0, [[0, 1, 2], [3, 4]]),
-    ("V02", "Xe tải 3,5 t — Quân đoàn", "D2", 3_500.0, [[5, 6, 7, 8]]),
-    ("V03", "Xe tải 5 t — Ninh Hòa", "D3", 5_000.0, [[9, 10]]),
+    ("V01", "Xe tải 2,5 t — Đội Phước Hải", "D1", "D1", 2_500.0, [[0, 1, 2], [3, 4]]),
+    ("V02", "Xe tải 3,5 t — Quân đoàn", "D1", "D1", 3_500.0, [[5, 6, 7, 8]]),
+    ("V03", "Xe tải 5 t — Ninh Hòa", "D3", "D4", 5_000.0, [[9, 10]]),
 ]
+#: the vehicle lent by its home depot to another one, and the rice share of what it carries
+LENT_VEHICLE = "V03"
+RICE_SHARE = 0.75
 #: index of the Ninh Hòa stop (approximate roads) and of the unserved stop
 NINH_HOA_STOP = 10
 UNSERVED_STOP = 11
@@ -90,17 +101,17 @@ def build_plan(network: RoadNetwork | None = None, *, seed: int = 7) -> Plan:
     """Build the fixture plan on ``network`` (default: the shipped truck network with "Yersin" closed)."""
     network = network or load_network(profile="truck", closures=[CLOSURE])
     rng = np.random.default_rng(seed)
-    depot_frame = pd.DataFrame(DEPOTS, columns=["depot_id", "name", "lon", "lat", "stock_kg"])
+    depot_frame = pd.DataFrame(DEPOTS, columns=["depot_id", "name", "lon", "lat", "stock_kg", "locality"])
     depot_nodes = network.snap(depot_frame["lon"], depot_frame["lat"]).node
     pool = _pick_stop_nodes(network, rng)
     nodes = np.r_[depot_nodes, pool]
     matrix = travel_matrix(network, nodes, workers=1)
     n_depots = len(depot_nodes)
-    # Keep candidates reachable both ways from every depot (the closure must not cut them off), then take
-    # eleven Nha Trang stops and the Ninh Hòa one.
+    # Keep candidates reachable both ways from every Nha Trang depot (the closure must not cut them off), then
+    # take eleven Nha Trang stops and the Ninh Hòa one.
     reachable = [i for i in range(len(pool))
-                 if np.isfinite(matrix.time_s[:n_depots, n_depots + i]).all()
-                 and np.isfinite(matrix.time_s[n_depots + i, :n_depots]).all()]
+                 if np.isfinite(matrix.time_s[:3, n_depots + i]).all()
+                 and np.isfinite(matrix.time_s[n_depots + i, :3]).all()]
     nha_trang = [i for i in reachable if i < len(pool) - 1][:11]
     picks = nha_trang[:NINH_HOA_STOP] + [len(pool) - 1] + nha_trang[NINH_HOA_STOP:UNSERVED_STOP]
     assert len(picks) == 12, "not enough reachable stop candidates"
@@ -118,13 +129,27 @@ def build_plan(network: RoadNetwork | None = None, *, seed: int = 7) -> Plan:
     stop_names = [f"Điểm tập kết {s + 1} — {w}" for s, w in enumerate(wards_of["ward_vn"].fillna("?"))]
     stop_names[1] = XSS_STOP
 
-    route_rows, leg_rows = [], []
+    route_rows, leg_rows, transfer_rows = [], [], []
     delivered = np.zeros(12)
     depot_of_stop = [None] * 12
     depot_load = {d[0]: 0.0 for d in DEPOTS}
-    for vid, vname, depot_id, capacity, trips in VEHICLES:
-        d = [x[0] for x in DEPOTS].index(depot_id)
+    depot_ids = [x[0] for x in DEPOTS]
+    for vid, vname, home_id, depot_id, capacity, trips in VEHICLES:
+        d = depot_ids.index(depot_id)
         clock = START_S
+        if home_id != depot_id:  # lent: drive to the other depot, load there
+            drive = float(matrix.time_s[location[("D", depot_ids.index(home_id))], location[("D", d)]])
+            assert np.isfinite(drive), "the lent vehicle cannot reach its new depot"
+            kg = float(sum(demand[s] for trip in trips for s in trip))
+            rice = round(kg * RICE_SHARE / 10) * 10.0
+            transfer_rows.append({
+                "kind": "vehicle", "vehicle_id": vid, "from_depot": home_id,
+                "from_locality": DEPOTS[depot_ids.index(home_id)][5], "to_depot": depot_id,
+                "to_locality": DEPOTS[d][5], "depart": _hhmm(clock), "arrive": _hhmm(clock + drive), "kg": kg,
+                "rice_kg": rice, "food_bag_kg": kg - rice, "reason_code": "own_locality_served",
+                "reason": TRANSFER_REASONS["own_locality_served"].en,
+            })
+            clock += drive + 1800  # loading
         for trip_no, trip in enumerate(trips, start=1):
             load = float(sum(demand[s] for s in trip))
             depot_load[depot_id] += load
@@ -134,6 +159,7 @@ def build_plan(network: RoadNetwork | None = None, *, seed: int = 7) -> Plan:
             for seq, key in enumerate(sequence, start=1):
                 there = location[key]
                 time_s = float(matrix.time_s[here, there])
+                assert np.isfinite(time_s), f"{vid}: no road from {here} to {there}"
                 dist_km = float(matrix.dist_m[here, there]) / 1000
                 approximate = bool(matrix.leg_edges(here, there)["approximate"].any())
                 to_id = stop_ids[key[1]] if key[0] == "S" else depot_id
@@ -148,7 +174,8 @@ def build_plan(network: RoadNetwork | None = None, *, seed: int = 7) -> Plan:
                     arrival, departure = clock, clock + SERVICE_S
                     ward = wards_of.iloc[s]
                     route_rows.append({
-                        "vehicle_id": vid, "vehicle_name": vname, "profile": "truck", "depot_id": depot_id,
+                        "vehicle_id": vid, "vehicle_name": vname, "profile": "truck", "home_depot_id": home_id,
+                        "depot_id": depot_id,
                         "depot_name": DEPOTS[d][1], "trip": trip_no, "seq": seq, "stop_id": stop_ids[s],
                         "ward_id": ward["ward_id"], "ward": ward["ward_vn"], "locality": ward["locality"],
                         "zone": zone_of.get(ward["ward_id"], "green"), "name": stop_names[s],
@@ -180,16 +207,18 @@ def build_plan(network: RoadNetwork | None = None, *, seed: int = 7) -> Plan:
     unserved = pd.DataFrame([{
         "stop_id": stop_ids[u], "ward_id": stops.at[u, "ward_id"], "ward": stops.at[u, "ward"],
         "locality": stops.at[u, "locality"], "zone": stops.at[u, "zone"], "lat": lat[u], "lon": lon[u],
-        "quantity_kg": demand[u], "reason": "no capacity",
+        "quantity_kg": demand[u], "reason_code": "vehicles", "reason": REASONS["vehicles"].en,
     }], columns=UNSERVED_COLUMNS)
+    transfers = pd.DataFrame(transfer_rows, columns=TRANSFER_COLUMNS + ["rice_kg", "food_bag_kg", "reason_code",
+                                                                        "reason"])
 
     depot_rows = []
-    for (depot_id, name, _lon, _lat, stock), node in zip(DEPOTS, depot_nodes):
+    for (depot_id, name, _lon, _lat, stock, locality), node in zip(DEPOTS, depot_nodes):
         point = network.nodes.iloc[int(node)]
         depot_rows.append({
-            "depot_id": depot_id, "name": name, "lat": _lat, "lon": _lon, "stock_kg": stock,
+            "depot_id": depot_id, "name": name, "locality": locality, "lat": _lat, "lon": _lon, "stock_kg": stock,
             "load_kg": depot_load[depot_id], "vehicles": sum(v[2] == depot_id for v in VEHICLES),
-            "approximate": bool(point["approximate"]),
+            "closed": depot_id == CLOSED_DEPOT, "approximate": bool(point["approximate"]),
         })
     depots = pd.DataFrame(depot_rows, columns=DEPOT_COLUMNS)
 
@@ -208,14 +237,20 @@ def build_plan(network: RoadNetwork | None = None, *, seed: int = 7) -> Plan:
                                     geometry=closed.geometry.to_numpy(), crs=4326)
     network_edges = gpd.GeoDataFrame({"approximate": network.edges["approximate"].to_numpy()},
                                      geometry=network.edges.geometry.to_numpy(), crs=4326)
+    with_demand = ward_frame[ward_frame["demand_kg"] > 0]
     kpis = {
-        "km": float(legs["leg_km"].sum()), "vehicles_used": len(VEHICLES), "trips": int(sum(len(v[4]) for v in VEHICLES)),
+        "km": float(legs["leg_km"].sum()), "vehicles_used": len(VEHICLES), "trips": int(sum(len(v[5]) for v in VEHICLES)),
         "kg_demand": float(demand.sum()), "kg_delivered": float(delivered.sum()),
-        "served_share": float(delivered.sum() / demand.sum()),
+        "served_share": float(delivered.sum() / demand.sum()), "depots_open": int((~depots["closed"]).sum()),
+        "unserved_kg_by_reason": {"vehicles": float(demand[u])},
+        "transfers_kg": {f"{r['from_locality']} → {r['to_locality']}": r["kg"] for r in transfer_rows},
+        "fairness_by_grade": {
+            str(grade): {"min_share": float(g.min()), "mean_share": float(g.mean()), "spread": float(g.max() - g.min())}
+            for grade, g in with_demand.groupby("zone")["served_share"]},
     }
     return Plan(title=TITLE, date=DATE, routes=routes, stops=stops, depots=depots, unserved=unserved,
-                wards=ward_frame, legs=legs, closed_roads=closed_roads, network_edges=network_edges, kpis=kpis,
-                settings={"source": "tests/plan_fixture.py", "seed": seed})
+                wards=ward_frame, legs=legs, closed_roads=closed_roads, network_edges=network_edges,
+                transfers=transfers, kpis=kpis, settings={"source": "tests/plan_fixture.py", "seed": seed})
 
 
 @functools.cache
@@ -226,7 +261,7 @@ def small_plan() -> Plan:
 
 def expected_legs() -> dict[str, int]:
     """Number of legs per vehicle in the fixture (each trip: one leg per stop plus the return)."""
-    return {vid: sum(len(trip) + 1 for trip in trips) for vid, _, _, _, trips in VEHICLES}
+    return {vid: sum(len(trip) + 1 for trip in trips) for vid, _, _, _, _, trips in VEHICLES}
 
 
 def scaled_plan(base: Plan, *, vehicles: int = 40, stops: int = 1500, seed: int = 11) -> Plan:
@@ -240,7 +275,7 @@ def scaled_plan(base: Plan, *, vehicles: int = 40, stops: int = 1500, seed: int 
     base_routes = base.routes.reset_index(drop=True)
     geometries = list(base.legs.geometry)
     per_vehicle = np.array_split(np.arange(stops), vehicles)
-    depots = base.depots.reset_index(drop=True)
+    depots = base.depots[~base.depots["closed"]].reset_index(drop=True)
     route_rows, leg_rows, stop_rows = [], [], []
     for v, visits in enumerate(per_vehicle):
         vid = f"V{v + 1:02d}"
@@ -261,7 +296,8 @@ def scaled_plan(base: Plan, *, vehicles: int = 40, stops: int = 1500, seed: int 
                                  "profile": "truck", "leg_km": 2.0, "leg_min": 6.0,
                                  "approximate": bool(seq % 17 == 0), "geometry": shapely.LineString(line)})
                 if s is not None:
-                    row.update(vehicle_id=vid, vehicle_name=f"Xe {vid}", depot_id=depot["depot_id"],
+                    row.update(vehicle_id=vid, vehicle_name=f"Xe {vid}", home_depot_id=depot["depot_id"],
+                               depot_id=depot["depot_id"],
                                depot_name=depot["name"], trip=trip_no, seq=seq, stop_id=f"P{s:04d}",
                                name=f"Điểm {s}", lon=there[0], lat=there[1])
                     route_rows.append(row)

@@ -1,8 +1,12 @@
 """The plan map: layers per vehicle along the roads, escaping, languages, offline self-containment, size,
-atomic writing; and in headless Chromium: no errors, lines and markers drawn, no alert, a screenshot."""
+atomic writing, closed depots and lent vehicles; the summary, plan.json and dispatch sheets in the document's
+language (reasons, open depots, flows across localities, fairness); and in headless Chromium: no errors,
+lines and markers drawn, no alert, a screenshot."""
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import json
 import os
 import re
@@ -17,12 +21,15 @@ from optimizer import files
 from optimizer.errors import InputError, OutputError
 from optimizer.outputs import layers, style
 from optimizer.outputs import webmap as render
+from optimizer.outputs.report import dispatch_sheet_html, write_outputs
 from optimizer.outputs.resources import asset_text, labels
+from optimizer.outputs.summary import summary_frame, summary_text
 from optimizer.outputs.webmap import render_map
 from optimizer.plan import LEG_COLUMNS, ROUTE_COLUMNS, Plan
+from optimizer.solve.reasons import REASONS, TRANSFER_REASONS
 
 from browser import chromium_path, open_page
-from plan_fixture import XSS_DEPOT, XSS_STOP, expected_legs, scaled_plan, small_plan
+from plan_fixture import CLOSED_DEPOT, LENT_VEHICLE, XSS_DEPOT, XSS_STOP, expected_legs, scaled_plan, small_plan
 
 needs_chromium = pytest.mark.skipif(chromium_path() is None,
                                     reason="chromium not installed (run scripts/install_chromium.sh)")
@@ -78,10 +85,12 @@ def test_one_layer_per_vehicle_grouped_per_depot(maps, plan):
     subgroups = re.findall(r"var (feature_group_sub_group_\w+) = L\.featureGroup\.subGroup\(\s*(\w+)\s*\)", text)
     assert len(subgroups) == len(vehicles)
     parents = {parent for _, parent in subgroups}
-    assert len(parents) == plan.depots["depot_id"].nunique()
+    assert len(parents) == plan.routes["depot_id"].nunique() == 2, "grouped by the depot each vehicle loads at"
     depot_names = {var: name for name, var in overlays.items() if var in parents}
     assert any("Co.opmart Nha Trang" in n for n in depot_names.values())
-    assert any("&lt;script&gt;alert(1)&lt;/script&gt;" in n for n in depot_names.values())
+    assert any("Kho dự trữ Ninh Hòa" in n for n in depot_names.values())
+    (lent,) = [name for name in overlays if re.search(rf"\b{LENT_VEHICLE}\b", name)]
+    assert "điều từ kho &lt;script&gt;alert(1)&lt;/script&gt;" in lent, "the lent vehicle names its home depot"
     # the other layers
     assert {"Phường/xã theo vùng dịch", "Phường/xã theo tỉ lệ đáp ứng", "Mạng đường (nền)", "Kho hàng",
             "Điểm chưa giao đủ"} <= set(overlays)
@@ -137,8 +146,9 @@ def test_stops_depots_unserved_popups(maps, plan):
     assert len(points["khf-depot"]) == 3 and len(points["khf-unserved"]) == 1
     depot_popup = points["khf-depot"][0][3]
     assert "Tồn kho" in depot_popup and "20.000 kg" in depot_popup and "Xuất theo kế hoạch" in depot_popup
+    assert "Nha Trang" in depot_popup
     unserved_popup = points["khf-unserved"][0][3]
-    assert "Không đủ xe / tải trọng" in unserved_popup and "Còn thiếu" in unserved_popup
+    assert REASONS["vehicles"].vi in unserved_popup and "Còn thiếu" in unserved_popup
 
 
 def test_wards_zones_and_closed_roads(maps, plan):
@@ -257,10 +267,136 @@ def test_zone_and_reason_labels():
         "red", "red", "red", "orange", "yellow", "green", "green", "red", "orange", "unknown", "unknown", "unknown",
         "red"]
     vi, en = layers.Fmt("vi"), layers.Fmt("en")
-    assert vi.reason("no stock: gạo <GO-NT>") == "Kho không đủ hàng: gạo &lt;GO-NT&gt;"
-    assert en.reason("unreachable") == "No road to it (closed roads)"
-    assert vi.reason("<b>lạ</b>") == "&lt;b&gt;lạ&lt;/b&gt;"
+    assert vi.reason("stock", "Not enough stock") == REASONS["stock"].vi
+    assert en.reason("unreachable") == REASONS["unreachable"].en
+    assert vi.reason("own_locality_served") == TRANSFER_REASONS["own_locality_served"].vi
+    assert vi.reason(None, "<b>lạ</b>") == "&lt;b&gt;lạ&lt;/b&gt;", "a row without a known code keeps its text"
+    assert vi.reason(float("nan"), None) == "–"
     assert vi.num(1234567.5, 1) == "1.234.567,5" and en.num(1234567.5, 1) == "1,234,567.5"
+
+
+# --------------------------------------------------------------------------------------------------
+# Closed depots, lent vehicles, reasons, flows and fairness in every document
+# --------------------------------------------------------------------------------------------------
+
+ENGLISH_REASONS = [r.en for r in (*REASONS.values(), *TRANSFER_REASONS.values())]
+VIETNAMESE_REASONS = [r.vi for r in (*REASONS.values(), *TRANSFER_REASONS.values())]
+
+
+def test_closed_depot_is_drawn_closed(maps, plan):
+    for name, closed_text, left, legend in (("offline", "Đóng cửa hôm nay", "Còn lại sau xuất", "Kho đóng cửa hôm nay"),
+                                            ("en", "Closed today", "Left after loading", "Depot closed today")):
+        text = _text(maps[name])
+        points = {d["cls"]: d["items"] for _, d in _calls(text, "points")}
+        (closed,) = points["khf-depot khf-depot-closed"]
+        assert "MM Mega Market" in closed[3] and closed_text in closed[3] and closed_text in closed[4]
+        assert left not in closed[3], "a closed depot has no stock left after loading"
+        assert "✕" in closed[2], "crossed out"
+        assert all("MM Mega Market" not in item[3] for item in points["khf-depot"])
+        (_, init), = _calls(text, "init")
+        assert legend in init["legend"]
+    css = asset_text("khf/khf.css")
+    assert ".khf-depot-closed span{background:#9e9e9e" in css and "line-through" in css
+
+
+def test_vietnamese_documents_have_no_english_reason(plan, tmp_path):
+    out = tmp_path / "vi"
+    write_outputs(plan, out, lang="vi", extra=lambda staging: render_map(plan, staging / "map.html"))
+    documents = {p.name: p.read_text(encoding="utf-8-sig") for p in [out / "summary.csv", out / "map.html",
+                                                                      *(out / "dispatch").glob("*.html")]}
+    documents["text"] = summary_text(plan, "vi")
+    for name, text in documents.items():
+        assert not [r for r in ENGLISH_REASONS if r in text], name
+    for name in ("index.html", "summary.csv", "text"):
+        assert REASONS["vehicles"].vi in documents[name], name
+        assert TRANSFER_REASONS["own_locality_served"].vi in documents[name], name
+    assert REASONS["vehicles"].vi in documents["map.html"]
+
+
+def test_english_documents_have_english_reasons(plan, tmp_path):
+    out = tmp_path / "en"
+    write_outputs(plan, out, lang="en", extra=lambda staging: render_map(plan, staging / "map.html", lang="en"))
+    index = (out / "dispatch" / "index.html").read_text(encoding="utf-8")
+    summary = (out / "summary.csv").read_text(encoding="utf-8-sig")
+    text = summary_text(plan, "en")
+    for document in (index, summary, text, (out / "map.html").read_text(encoding="utf-8")):
+        assert REASONS["vehicles"].en in document
+        assert not [r for r in VIETNAMESE_REASONS if r in document]
+    assert html.escape(TRANSFER_REASONS["own_locality_served"].en) in index and "Closed today" in index
+
+
+def test_summary_counts_open_depots_and_lists_flows(plan):
+    vi, en = summary_text(plan, "vi"), summary_text(plan, "en")
+    assert "12 drop points from 3 open depots (1 closed)" in en
+    assert "12 điểm giao từ 3 kho đang mở (1 kho đóng cửa)" in vi
+    transfer = plan.transfers.iloc[0]
+    assert (f"Nha Trang → Ninh Hòa: 1,300 kg (rice {transfer['rice_kg']:,.0f} kg, food bags "
+            f"{transfer['food_bag_kg']:,.0f} kg) — vehicle V03 of depot {XSS_DEPOT} lent to depot Kho dự trữ Ninh Hòa "
+            f"(leaves {transfer['depart']}, arrives {transfer['arrive']})") in en
+    assert f"Nha Trang → Ninh Hòa: 1.300 kg (gạo {transfer['rice_kg']:,.0f} kg, túi thực phẩm" in vi
+    assert "Green zone: lowest 56%, mean 89%, spread 44%" in en and "Vùng xanh: thấp nhất 56%" in vi
+    assert "unserved by reason: " + REASONS["vehicles"].en + " 0.6 t" in en
+    assert "stock_transfers" not in en
+    no_flows = dataclasses.replace(plan, transfers=plan.transfers.iloc[:0])
+    assert "flows between localities: none" in summary_text(no_flows, "en")
+
+
+def test_summary_csv_rows(plan):
+    frame = summary_frame(plan, "vi")
+    depots = frame[frame["level"] == "depot"].set_index("id")
+    assert depots.loc[CLOSED_DEPOT, "closed"] == True and depots.loc[CLOSED_DEPOT, "vehicles"] == 0  # noqa: E712
+    assert depots.loc[CLOSED_DEPOT, "load_kg"] == 0 and depots["closed"].sum() == 1
+    wards = frame[frame["level"] == "ward"]
+    assert len(wards) == len(plan.wards) and wards["served_share"].notna().any()
+    grades = frame[frame["level"] == "grade"].set_index("id")
+    assert list(grades.index) == ["green", "yellow", "orange", "red"], "green to red"
+    green = plan.wards[(plan.wards["zone"] == "green") & (plan.wards["demand_kg"] > 0)]["served_share"]
+    assert grades.loc["green", "min_share"] == pytest.approx(green.min())
+    assert grades.loc["green", "spread"] == pytest.approx(green.max() - green.min())
+    assert grades.loc["green", "name"] == "Vùng xanh"
+    (transfer,) = frame[frame["level"] == "transfer"].to_dict("records")
+    row = plan.transfers.iloc[0]
+    assert (transfer["from"], transfer["to"], transfer["kg"]) == ("Nha Trang", "Ninh Hòa", row["kg"])
+    assert (transfer["rice_kg"], transfer["food_bag_kg"]) == (row["rice_kg"], row["food_bag_kg"])
+    assert transfer["reason"] == TRANSFER_REASONS["own_locality_served"].vi
+    (reason,) = frame[frame["level"] == "reason"].to_dict("records")
+    assert reason["id"] == "vehicles" and reason["unserved_kg"] == plan.unserved["quantity_kg"].sum()
+
+
+def test_plan_json_has_transfers_and_new_figures(plan, tmp_path):
+    write_outputs(plan, tmp_path / "out")
+    data = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
+    assert data["transfers"] == json.loads(plan.transfers.to_json(orient="records", force_ascii=False))
+    kpis = data["kpis"]
+    assert "stock_transfers_kg" not in kpis
+    assert kpis["depots_open"] == 3 and kpis["depots_closed"] == 1 and kpis["depots"] == 4
+    assert kpis["transfers_kg"] == {"Nha Trang → Ninh Hoa": plan.transfers["kg"].sum()}
+    assert kpis["unserved_kg_by_reason"] == {"vehicles": plan.unserved["quantity_kg"].sum()}
+    assert set(kpis["fairness_by_grade"]) == {"green", "yellow", "orange", "red"}
+    assert kpis["fairness_by_grade"]["green"]["min_share"] == pytest.approx(plan.kpis["fairness_by_grade"]["green"]
+                                                                              ["min_share"])
+    assert {w["ward_id"]: w["served_share"] for w in data["wards"] if w["demand_kg"] > 0}
+    assert data["depots"][1]["closed"] is True and data["unserved"][0]["reason_code"] == "vehicles"
+
+
+def test_dispatch_sheet_of_a_lent_vehicle(plan):
+    transfer = plan.transfers.iloc[0]
+    for lang, words in (("vi", f"Xe rời kho gốc {html.escape(XSS_DEPOT)} lúc {transfer['depart']}, đến kho Kho dự trữ "
+                               f"Ninh Hòa lúc {transfer['arrive']} và nhận hàng tại kho Kho dự trữ Ninh Hòa"),
+                        ("en", f"leaves its home depot {html.escape(XSS_DEPOT)} at {transfer['depart']}, arrives at "
+                               f"depot Kho dự trữ Ninh Hòa at {transfer['arrive']} and loads")):
+        sheet = dispatch_sheet_html(plan, LENT_VEHICLE, lang=lang)
+        assert words in sheet and sheet.index(words) < sheet.index("<h2>"), "said before the trips"
+        assert XSS_DEPOT not in sheet
+    own = dispatch_sheet_html(plan, "V01")
+    assert "Kho gốc" not in own and "lent" not in own
+
+
+def test_dispatch_index_marks_the_closed_depot(plan, tmp_path):
+    write_outputs(plan, tmp_path / "out")
+    index = (tmp_path / "out" / "dispatch" / "index.html").read_text(encoding="utf-8")
+    assert "<td>MM Mega Market (D2)</td><td>0</td><td><b>Đóng cửa hôm nay</b></td>" in index
+    assert "Điều chuyển giữa các địa phương" in index and "Nha Trang → Ninh Hòa" in index
 
 
 # --------------------------------------------------------------------------------------------------
@@ -307,6 +443,7 @@ def test_offline_map_in_browser_without_network(maps, plan, tmp_path):
         assert page.count("path.khf-approx[stroke-dasharray]") == approx
         assert page.count(".leaflet-marker-icon.khf-stop") == len(plan.routes)
         assert page.count(".leaflet-marker-icon.khf-depot") == len(plan.depots)
+        assert page.count(".leaflet-marker-icon.khf-depot-closed") == int(plan.depots["closed"].sum()) == 1
         assert page.count(".leaflet-marker-icon.khf-unserved") == len(plan.unserved)
         assert page.count(".leaflet-control-layers-overlays label") == len(_overlays(_text(maps["offline"])))
         assert page.count(".khf-legend") == 1 and page.count(".khf-title") == 1

@@ -22,6 +22,9 @@ from optimizer.demand import demand_by_locality, drop_points, shortfall
 from optimizer.errors import InputError
 from optimizer.plan import PlanOptions
 from optimizer.scenario import PRIORITY_OF_GRADE, export_scenario, load_scenario
+from optimizer.solve.reasons import TRANSFER_REASONS
+
+from plan_fixture import LENT_VEHICLE, small_plan
 
 WARDS = ("Phường Vĩnh Hải", "Phường Xương Huân")
 VINH_HAI, XUONG_HUAN = "5110101", "5110113"
@@ -154,7 +157,9 @@ def test_comparison_is_computed_from_the_plans_frames(serial):
         loads = plan.routes.groupby("depot_id")["quantity_kg"].sum()
         for depot in plan.depots["depot_id"]:
             assert row[f"load_kg:{depot}"] == pytest.approx(loads.get(depot, 0.0), abs=0.1)
-        unserved = plan.unserved.groupby(plan.unserved["reason"].str.split(":").str[0])["quantity_kg"].sum()
+        given = plan.unserved["reason_code"].astype(object)
+        codes = given.where(given.notna(), plan.unserved["reason"].str.split(":").str[0])
+        unserved = plan.unserved.groupby(codes)["quantity_kg"].sum()
         for reason, kg in unserved.items():
             assert row[f"unserved_kg:{reason}"] == pytest.approx(kg, abs=0.1)
     assert table.loc["GO đóng cửa", "load_kg:GO-NT"] == 0
@@ -174,6 +179,42 @@ def test_write_outputs_atomically(serial, tmp_path):
         assert (out / path).stat().st_size > 1000
     assert not list(out.glob(".staging-*"))
     assert (out / "comparison_wards.csv").exists() and (out / "comparison_depots.csv").exists()
+    assert (out / "flows.csv").exists()
+
+
+def test_flows_between_localities_in_the_comparison(tmp_path):
+    lent = small_plan()
+    kept = dataclasses.replace(lent, transfers=lent.transfers.iloc[:0])
+    comparison = W.compare({W.BASE: kept, "xe Nha Trang cho Ninh Hòa": lent})
+    transfer = lent.transfers.iloc[0]
+    flows = comparison.flows("vi")
+    assert flows["variant"].tolist() == ["xe Nha Trang cho Ninh Hòa"]
+    row = flows.iloc[0]
+    assert (row["kind"], row["vehicle_id"], row["from_locality"], row["to_locality"]) == (
+        "vehicle", LENT_VEHICLE, "Nha Trang", "Ninh Hoa")
+    assert (row["kg"], row["rice_kg"], row["food_bag_kg"]) == (transfer["kg"], transfer["rice_kg"],
+                                                               transfer["food_bag_kg"])
+    assert row["reason"] == TRANSFER_REASONS["own_locality_served"].vi and bool(row["cross_locality"])
+    assert comparison.flows("en").iloc[0]["reason"] == TRANSFER_REASONS["own_locality_served"].en
+    table = comparison.table.set_index("variant")
+    assert table.loc[W.BASE, "transfers_kg:Nha Trang → Ninh Hoa"] == 0
+    assert table.loc["xe Nha Trang cho Ninh Hòa", "transfers_kg:Nha Trang → Ninh Hoa"] == transfer["kg"]
+    assert table.loc[W.BASE, "depots_open"] == 3
+    assert table.loc[W.BASE, "min_share:green"] == pytest.approx(lent.kpis["fairness_by_grade"]["green"]["min_share"],
+                                                                 abs=1e-4)
+    text = comparison.flow_text("vi")
+    assert text.splitlines()[0] == f"{W.BASE}: –"
+    assert "Nha Trang → Ninh Hòa: 1.300 kg (gạo" in text and TRANSFER_REASONS["own_locality_served"].vi in text
+    depots = comparison.depots().set_index(["variant", "depot_id"])
+    assert depots.loc[("xe Nha Trang cho Ninh Hòa", "D3"), "lent_out"] == 1
+    assert depots.loc[("xe Nha Trang cho Ninh Hòa", "D4"), "lent_in"] == 1
+    assert depots.loc[(W.BASE, "D2"), "closed"] and depots.loc[(W.BASE, "D3"), "lent_out"] == 0
+    out = comparison.write(tmp_path / "cmp", maps=False, lang="en")
+    written = pd.read_csv(out / "flows.csv", encoding="utf-8-sig")
+    assert written[["variant", "from_locality", "to_locality", "kg", "rice_kg", "food_bag_kg"]].values.tolist() == [
+        ["xe Nha Trang cho Ninh Hòa", "Nha Trang", "Ninh Hoa", transfer["kg"], transfer["rice_kg"],
+         transfer["food_bag_kg"]]]
+    assert written["reason"].tolist() == [TRANSFER_REASONS["own_locality_served"].en]
 
 
 # ------------------------------------------------------------------------------------ parallelism
@@ -383,6 +424,7 @@ def test_cli_writes_the_comparison_and_reports_bad_input(small, tmp_path):
     assert result.exit_code == 0, result.output
     assert "GO đóng cửa" in result.output and "base" in result.output
     assert (out / "comparison.csv").exists() and (out / "comparison.png").exists()
+    assert (out / "flows.csv").exists() and "Điều chuyển giữa các địa phương:" in result.output
     assert len(list((out / "maps").glob("*.html"))) == 2
 
     variants.write_text('[[variant]]\nname = "X"\nclose_depots = ["NOPE"]\n', encoding="utf-8")

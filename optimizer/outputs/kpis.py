@@ -13,7 +13,11 @@ from typing import Any
 
 import pandas as pd
 
-from optimizer.plan import Plan
+from optimizer.plan import TRANSFER_COLUMNS, Plan
+from optimizer.scenario.model import GRADES
+
+#: The separator of the localities in :attr:`PlanKpis.transfers_kg` keys.
+ARROW = " → "
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,8 @@ class PlanKpis:
         ``delivered_kg / demand_kg`` (NaN when there is no demand).
     drop_points, unserved_points, depots
         Drop points of the day, drop points not fully served, depots.
+    depots_open, depots_closed
+        Depots open for the day, depots closed (``depots.closed``).
     vehicles_used, vehicles_available
         Vehicles that drive; vehicles the plan could use (``None`` when the plan does not record it).
     trips, km, vehicle_hours
@@ -38,11 +44,16 @@ class PlanKpis:
     served_share_by_zone, served_share_by_locality
         Zone / locality code → served share (NaN where it has no demand); only those with drop points.
     unserved_kg_by_reason
-        Reason code (``no stock``, ``time window``…, the text before any ``:``) → kg.
+        Reason code (:data:`optimizer.solve.reasons.REASON_CODES`; for a row without code, its text before any
+        ``:``) → kg.
     load_kg_by_depot
         Depot id → kg loaded there (every depot, 0 when none).
-    stock_transfers_kg
-        Depot id → kg to bring in before loading (pooled depots loading more than their stock).
+    transfers_kg
+        ``"<from locality> → <to locality>"`` → kg carried across localities (:attr:`Plan.transfers` rows
+        whose localities differ).
+    fairness_by_grade
+        Zone grade (green to red) → ``{"min_share", "mean_share", "spread"}`` over the wards with demand: the
+        smallest ward share served, the mean ward share and the spread (largest minus smallest).
     assignment, routing
         Solver figures recorded by the pipeline (status, gap, solve time, ``stopped_by``…), empty when absent.
     """
@@ -54,6 +65,8 @@ class PlanKpis:
     drop_points: int
     unserved_points: int
     depots: int
+    depots_open: int
+    depots_closed: int
     vehicles_used: int
     vehicles_available: int | None
     trips: int
@@ -64,7 +77,8 @@ class PlanKpis:
     served_share_by_locality: Mapping[str, float] = field(default_factory=dict)
     unserved_kg_by_reason: Mapping[str, float] = field(default_factory=dict)
     load_kg_by_depot: Mapping[str, float] = field(default_factory=dict)
-    stock_transfers_kg: Mapping[str, float] = field(default_factory=dict)
+    transfers_kg: Mapping[str, float] = field(default_factory=dict)
+    fairness_by_grade: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     assignment: Mapping[str, Any] = field(default_factory=dict)
     routing: Mapping[str, Any] = field(default_factory=dict)
 
@@ -94,6 +108,61 @@ def _trips(routes: pd.DataFrame | None) -> int:
     return int(len(routes[["vehicle_id", "trip"]].drop_duplicates()))
 
 
+def reason_codes(unserved: pd.DataFrame) -> pd.Series:
+    """The reason code of every unserved row: ``reason_code`` where given, else the ``reason`` text before any ``:``."""
+    text = unserved["reason"].astype(str).str.split(":").str[0].str.strip()
+    if "reason_code" not in unserved.columns:
+        return text
+    codes = unserved["reason_code"]
+    return codes.where(codes.notna() & (codes.astype(str) != ""), text).astype(str)
+
+
+def closed_depots(depots: pd.DataFrame | None) -> pd.Series:
+    """Boolean series: the depot is closed for the day (False where the plan does not say)."""
+    if depots is None:
+        return pd.Series(dtype=bool)
+    if "closed" not in depots.columns:
+        return pd.Series(False, index=depots.index, dtype=bool)
+    return depots["closed"].eq(True)
+
+
+def commodity_columns(transfers: pd.DataFrame | None) -> list[str]:
+    """The ``<commodity>_kg`` columns of :attr:`Plan.transfers`, in order."""
+    if transfers is None:
+        return []
+    return [c for c in transfers.columns if c.endswith("_kg") and c not in TRANSFER_COLUMNS]
+
+
+def cross_locality(transfers: pd.DataFrame | None) -> pd.DataFrame:
+    """The rows of :attr:`Plan.transfers` that cross from one locality into another."""
+    if transfers is None or not len(transfers) or not {"from_locality", "to_locality"} <= set(transfers.columns):
+        return pd.DataFrame(columns=TRANSFER_COLUMNS)
+    return transfers[transfers["from_locality"].astype(str) != transfers["to_locality"].astype(str)]
+
+
+def _transfers_kg(transfers: pd.DataFrame | None) -> dict[str, float]:
+    cross = cross_locality(transfers)
+    if not len(cross):
+        return {}
+    keys = cross["from_locality"].astype(str) + ARROW + cross["to_locality"].astype(str)
+    return {str(k): float(v) for k, v in _number(cross, "kg").groupby(keys, sort=False).sum().items()}
+
+
+def _fairness(wards: pd.DataFrame | None) -> dict[str, dict[str, float]]:
+    if wards is None or not len(wards) or not {"zone", "served_share"} <= set(wards.columns):
+        return {}
+    share = pd.to_numeric(wards["served_share"], errors="coerce")
+    served = pd.DataFrame({"zone": wards["zone"].astype(str), "share": share})[
+        (_number(wards, "demand_kg") > 0) & share.notna()]
+    out = {}
+    order = {grade: i for i, grade in enumerate(GRADES)}
+    groups = sorted(served.groupby("zone"), key=lambda item: (order.get(str(item[0]), len(order)), str(item[0])))
+    for grade, group in groups:
+        low, high = float(group["share"].min()), float(group["share"].max())
+        out[str(grade)] = {"min_share": low, "mean_share": float(group["share"].mean()), "spread": high - low}
+    return out
+
+
 def plan_kpis(plan: Plan) -> PlanKpis:
     """The key figures of ``plan`` (see :class:`PlanKpis`); never solves."""
     routes, stops, unserved, legs, depots = plan.routes, plan.stops, plan.unserved, plan.legs, plan.depots
@@ -102,17 +171,14 @@ def plan_kpis(plan: Plan) -> PlanKpis:
     delivered = float(_number(routes, "quantity_kg").sum())
     reasons: dict[str, float] = {}
     if unserved is not None and len(unserved):
-        codes = unserved["reason"].astype(str).str.split(":").str[0].str.strip()
+        codes = reason_codes(unserved)
         reasons = {str(k): float(v) for k, v in _number(unserved, "quantity_kg").groupby(codes).sum().items()}
     loads: dict[str, float] = {}
-    transfers: dict[str, float] = {}
     if depots is not None and len(depots):
         by_depot = (_number(routes, "quantity_kg").groupby(routes["depot_id"].astype(str)).sum()
                     if routes is not None and len(routes) else pd.Series(dtype=float))
-        for depot_id, stock in zip(depots["depot_id"].astype(str), _number(depots, "stock_kg")):
-            loads[depot_id] = float(by_depot.get(depot_id, 0.0))
-            if loads[depot_id] > stock + 1e-6:
-                transfers[depot_id] = loads[depot_id] - float(stock)
+        loads = {d: float(by_depot.get(d, 0.0)) for d in depots["depot_id"].astype(str)}
+    closed = int(closed_depots(depots).sum())
     available = recorded.get("vehicles_available")
     return PlanKpis(
         demand_kg=demand,
@@ -122,6 +188,8 @@ def plan_kpis(plan: Plan) -> PlanKpis:
         drop_points=0 if stops is None else int(len(stops)),
         unserved_points=0 if unserved is None or not len(unserved) else int(unserved["stop_id"].nunique()),
         depots=0 if depots is None else int(len(depots)),
+        depots_open=(0 if depots is None else int(len(depots))) - closed,
+        depots_closed=closed,
         vehicles_used=0 if routes is None or not len(routes) else int(routes["vehicle_id"].nunique()),
         vehicles_available=None if available is None else int(available),
         trips=_trips(routes),
@@ -132,7 +200,8 @@ def plan_kpis(plan: Plan) -> PlanKpis:
         served_share_by_locality=_served_by(stops, "locality"),
         unserved_kg_by_reason=reasons,
         load_kg_by_depot=loads,
-        stock_transfers_kg=transfers,
+        transfers_kg=_transfers_kg(plan.transfers),
+        fairness_by_grade=_fairness(plan.wards),
         assignment=dict(recorded.get("assignment", {})),
         routing=dict(recorded.get("routing", {})),
     )

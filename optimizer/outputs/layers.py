@@ -20,7 +20,8 @@ import shapely
 
 from optimizer import datasets
 from optimizer.errors import InputError
-from optimizer.outputs.resources import LANGUAGES, labels
+from optimizer.outputs.kpis import closed_depots
+from optimizer.outputs.resources import LANGUAGES, labels, reason_words
 from optimizer.outputs.style import SERVED_CLASSES, VEHICLE_COLOURS, ZONE_COLOURS
 from optimizer.plan import Plan
 
@@ -84,15 +85,10 @@ class Fmt:
             month=months[day.month - 1] if months else "",
         )
 
-    def reason(self, value: Any) -> str:
-        """A reason code ("no stock", or "no stock: <detail>") in words; anything else as given."""
-        if _missing(value):
-            return "–"
-        code, _, detail = str(value).partition(":")
-        words = self.t["reasons"].get(code.strip())
-        if words is None:
-            return esc(value)
-        return esc(words) + (f": {esc(detail.strip())}" if detail.strip() else "")
+    def reason(self, code: Any, text: Any = None) -> str:
+        """A reason code (:mod:`optimizer.solve.reasons`) in words of this language, escaped; ``text`` as given
+        when the code is unknown ("–" when both are missing)."""
+        return esc(reason_words(code, text, self.lang)) or "–"
 
     def locality(self, value: Any) -> str:
         if _missing(value):
@@ -271,16 +267,17 @@ def vehicle_data(plan: Plan, f: Fmt) -> list[dict]:
         vid = str(row.get("vehicle_id"))
         info = vehicles.setdefault(vid, {"id": vid, "rows": [], "legs": [], "depot_id": row.get("depot_id"),
                                          "depot_name": row.get("depot_name"), "name": row.get("vehicle_name"),
-                                         "profile": row.get("profile")})
+                                         "profile": row.get("profile"), "home": row.get("home_depot_id")})
         info["rows"].append(row)
     leg_rows = _rows(legs.drop(columns="geometry")) if "geometry" in legs.columns else _rows(legs)
     geometries = list(legs.geometry) if "geometry" in legs.columns else [None] * len(leg_rows)
     for row, geometry in zip(leg_rows, geometries):
         vid = str(row.get("vehicle_id"))
         info = vehicles.setdefault(vid, {"id": vid, "rows": [], "legs": [], "depot_id": None, "depot_name": None,
-                                         "name": None, "profile": row.get("profile")})
+                                         "name": None, "profile": row.get("profile"), "home": None})
         info["legs"].append((row, geometry))
     depot_order = {str(d): i for i, d in enumerate(column_of(plan.depots, "depot_id"))}
+    depot_names = dict(zip(column_of(plan.depots, "depot_id").astype(str), column_of(plan.depots, "name")))
     ordered = sorted(vehicles.values(), key=lambda v: (depot_order.get(str(v["depot_id"]), len(depot_order)),
                                                        _sort_key(v["depot_id"]), _sort_key(v["id"])))
     out = []
@@ -292,6 +289,10 @@ def vehicle_data(plan: Plan, f: Fmt) -> list[dict]:
         label = esc(info["id"])
         if not _missing(info["name"]) and str(info["name"]) != info["id"]:
             label += f" · {esc(info['name'])}"
+        lent = ""
+        if not _missing(info["home"]) and str(info["home"]) != str(info["depot_id"]):
+            home = depot_names.get(str(info["home"]))
+            lent = t["lent_from"].format(depot=esc(home) if not _missing(home) else esc(info["home"]))
         stops = []
         for r in rows:
             position = _e5(r.get("lat"), r.get("lon"))
@@ -315,6 +316,7 @@ def vehicle_data(plan: Plan, f: Fmt) -> list[dict]:
                     (t["arrival"], f"<b>{esc(r.get('arrival'))}</b>"),
                     (t["departure"], esc(r.get("departure"))),
                     (t["vehicle"], label),
+                    (t["home_depot"], lent),
                     (t["trip"], f"{_int_or(r.get('trip'))} · {t['seq']} {seq}"),
                     (t["load"], f"{f.num(r.get('load_kg'))} / {f.num(r.get('capacity_kg'))} {t['kg']}"
                      if not _missing(r.get("load_kg")) else ""),
@@ -344,39 +346,67 @@ def vehicle_data(plan: Plan, f: Fmt) -> list[dict]:
             "depot_id": None if _missing(info["depot_id"]) else str(info["depot_id"]),
             "depot_name": info["depot_name"],
             "colour": colour,
-            "layer_name": layer_name(f"{label} — {info_text}", cls="khf-lg-veh", swatch=colour),
+            "layer_name": layer_name(f"{label} — {info_text}" + (f" · {lent}" if lent else ""), cls="khf-lg-veh",
+                                     swatch=colour),
             "data": {"c": colour, "legs": legs_out, "stops": stops},
         })
     return out
 
 
-def depot_items(plan: Plan, f: Fmt) -> list[list]:
-    t = f.t
+def depot_items(plan: Plan, f: Fmt, *, closed: bool = False) -> list[list]:
+    """Open depots (stock, planned load, what is left), or with ``closed`` the depots closed for the day."""
+    depots = plan.depots
+    if depots is None or not len(depots):
+        return []
+    make = _closed_depot_item if closed else _depot_item
     items = []
-    for r in _rows(plan.depots):
+    for r in _rows(depots[closed_depots(depots) == closed]):
         position = _e5(r.get("lat"), r.get("lon"))
-        if position is None:
-            continue
-        name = esc(r.get("name")) or esc(r.get("depot_id"))
-        stock: Any = r.get("stock_kg")
-        load: Any = r.get("load_kg")
-        remaining = None if _missing(stock) or _missing(load) else float(stock) - float(load)
-        warn = t["over_stock"] if remaining is not None and remaining < -1e-6 else ""
-        approx = bool(r.get("approximate")) and not _missing(r.get("approximate"))
-        popup = _popup(
-            f"{t['depot_badge']}: {name}",
-            [
-                (t["stock"], f"{f.num(stock)} {t['kg']}"),
-                (t["planned_load"], f"<b>{f.num(load)} {t['kg']}</b>"),
-                (t["remaining"], f"{f.num(remaining)} {t['kg']}"),
-                (t["vehicles"], esc(r.get("vehicles"))),
-            ] + ([(t["approx_position"], "✓")] if approx else []),
-            warn,
-        )
-        badge = f"<span><b>{t['depot_badge']}</b><i>{name}</i></span>"
-        tooltip = f"{name}: {f.num(load)} / {f.num(stock)} {t['kg']}"
-        items.append([position[0], position[1], badge, popup, tooltip])
+        if position is not None:
+            items.append([position[0], position[1], *make(r, f)])
     return items
+
+
+def _closed_depot_item(r: dict, f: Fmt) -> list[str]:
+    """Badge, popup and tooltip of a closed depot: crossed out, no loading figures."""
+    t = f.t
+    name = esc(r.get("name")) or esc(r.get("depot_id"))
+    popup = _popup(
+        f"{t['depot_badge']}: {name}",
+        [
+            (t["status"], f'<span class="w">{t["closed_today"]}</span>'),
+            (t["locality"], f.locality(r.get("locality"))),
+            (t["stock"], f"{f.num(r.get('stock_kg'))} {t['kg']}"),
+            (t["vehicles"], esc(r.get("vehicles"))),
+        ],
+    )
+    badge = f"<span><b>{t['depot_badge']}</b><i>{name}</i> ✕</span>"
+    return [badge, popup, f"{name} — {t['closed_today']}"]
+
+
+def _depot_item(r: dict, f: Fmt) -> list[str]:
+    """Badge, popup and tooltip of an open depot."""
+    t = f.t
+    name = esc(r.get("name")) or esc(r.get("depot_id"))
+    stock: Any = r.get("stock_kg")
+    load: Any = r.get("load_kg")
+    remaining = None if _missing(stock) or _missing(load) else float(stock) - float(load)
+    warn = t["over_stock"] if remaining is not None and remaining < -1e-6 else ""
+    approx = bool(r.get("approximate")) and not _missing(r.get("approximate"))
+    popup = _popup(
+        f"{t['depot_badge']}: {name}",
+        [
+            (t["locality"], f.locality(r.get("locality"))),
+            (t["stock"], f"{f.num(stock)} {t['kg']}"),
+            (t["planned_load"], f"<b>{f.num(load)} {t['kg']}</b>"),
+            (t["remaining"], f"{f.num(remaining)} {t['kg']}"),
+            (t["vehicles"], esc(r.get("vehicles"))),
+        ] + ([(t["approx_position"], "✓")] if approx else []),
+        warn,
+    )
+    badge = f"<span><b>{t['depot_badge']}</b><i>{name}</i></span>"
+    tooltip = f"{name}: {f.num(load)} / {f.num(stock)} {t['kg']}"
+    return [badge, popup, tooltip]
 
 
 def unserved_items(plan: Plan, f: Fmt) -> list[list]:
@@ -393,7 +423,7 @@ def unserved_items(plan: Plan, f: Fmt) -> list[list]:
         title = esc(stop_name) if not _missing(stop_name) else esc(r.get("stop_id"))
         ward = esc(r.get("ward"))
         locality = f.locality(r.get("locality"))
-        reason = f.reason(r.get("reason"))
+        reason = f.reason(r.get("reason_code"), r.get("reason"))
         popup = _popup(
             f"{t['unserved_title']}: {title}",
             [

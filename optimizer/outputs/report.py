@@ -1,5 +1,10 @@
 """Plan → files: plan.json, routes.csv, unserved.csv, routes.geojson, summary.csv and printable dispatch sheets.
 
+Texts meant for people (dispatch sheets and their index, ``summary.csv``) are in the language asked for, reasons
+included; ``plan.json`` and the CSV copies of the plan's frames keep the plan's own columns (``reason_code`` and
+the English ``reason``). A lent vehicle's dispatch sheet starts with its drive to the depot it loads at; the
+index marks closed depots and lists the flows across localities and the points not fully served.
+
 CSV files are UTF-8 with a byte-order mark so that Excel on a Vietnamese Windows shows the diacritics, and
 spreadsheet-safe (:func:`optimizer.files.write_csv`: text that a spreadsheet would run as a formula starts with
 ``'``); JSON and GeoJSON keep the raw text. A folder of outputs is written as a whole
@@ -22,8 +27,9 @@ import pandas as pd
 
 from optimizer.clock import format_hhmm
 from optimizer.files import safe_file_names, staged_folder, write_csv
-from optimizer.outputs.kpis import plan_kpis
-from optimizer.outputs.resources import asset_text, labels
+from optimizer.outputs.kpis import closed_depots, plan_kpis
+from optimizer.outputs.resources import asset_text, labels, reason_words
+from optimizer.outputs.summary import flow_lines, summary_frame
 from optimizer.plan import Plan
 
 
@@ -55,7 +61,9 @@ def _finite(value):
 def plan_to_json(plan: Plan) -> dict:
     """Everything in the plan as JSON-ready data, with the scenario and settings that produced it.
 
-    ``kpis`` are :func:`optimizer.outputs.kpis.plan_kpis` (NaN as ``null``).
+    ``kpis`` are :func:`optimizer.outputs.kpis.plan_kpis` (NaN as ``null``): among them ``depots_open``,
+    ``unserved_kg_by_reason`` (per reason code), ``transfers_kg`` (across localities) and ``fairness_by_grade``;
+    ``wards`` carry each ward's ``served_share``; ``transfers`` are the records of :attr:`Plan.transfers`.
     """
     return {
         "title": plan.title,
@@ -66,19 +74,9 @@ def plan_to_json(plan: Plan) -> dict:
         "stops": _records(plan.stops),
         "routes": _records(plan.routes),
         "unserved": _records(plan.unserved),
+        "transfers": _records(plan.transfers),
         "wards": _records(plan.wards),
     }
-
-
-def summary_frame(plan: Plan) -> pd.DataFrame:
-    """Per ward and per depot figures in one table (column ``level``: ``ward`` or ``depot``)."""
-    wards = pd.DataFrame(plan.wards.drop(columns="geometry", errors="ignore")).assign(level="ward")
-    wards = wards.rename(columns={"ward_id": "id", "ward": "name"})
-    depots = plan.depots.assign(level="depot").rename(columns={"depot_id": "id"})
-    depots["served_share"] = np.where(depots["stock_kg"] > 0, depots["load_kg"] / depots["stock_kg"], np.nan)
-    columns = ["level", "id", "name", "locality", "zone", "demand_kg", "delivered_kg", "served_share",
-               "stock_kg", "load_kg", "vehicles"]
-    return pd.concat([wards, depots], ignore_index=True).reindex(columns=columns)
 
 
 def plan_geojson(plan: Plan) -> gpd.GeoDataFrame:
@@ -101,8 +99,30 @@ def _cell(value) -> str:
     return html.escape(str(value))
 
 
+def _depot_name(plan: Plan, depot_id) -> str:
+    names = dict(zip(plan.depots["depot_id"].astype(str), plan.depots["name"]))
+    return str(names.get(str(depot_id), depot_id))
+
+
+def _lent_html(plan: Plan, vehicle_id: str, home, depot, text: dict) -> list[str]:
+    """The home-depot row and the drive to the loading depot of a lent vehicle (nothing for the others)."""
+    if home is None or pd.isna(home) or str(home) == str(depot):
+        return []
+    parts = [f"<p class='lent'>{text['home_depot']}: {_cell(_depot_name(plan, home))}</p>"]
+    transfers = plan.transfers
+    if transfers is not None and len(transfers):
+        moves = transfers[(transfers["kind"] == "vehicle") & (transfers["vehicle_id"].astype(str) == str(vehicle_id))]
+        for _, row in moves.iterrows():
+            words = text["lent"].format(home=_depot_name(plan, row["from_depot"]),
+                                        depot=_depot_name(plan, row["to_depot"]), depart=row["depart"],
+                                        arrive=row["arrive"])
+            parts.append(f"<p class='lent'><b>{html.escape(words)}</b></p>")
+    return parts
+
+
 def dispatch_sheet_html(plan: Plan, vehicle_id: str, *, lang: str = "vi") -> str:
-    """A printable A4 dispatch order for one vehicle: every trip, stops in order, times and quantities."""
+    """A printable A4 dispatch order for one vehicle: a lent vehicle's drive to the depot it loads at, then every
+    trip, stops in order, times and quantities."""
     text = labels(lang)["sheet"]
     rows = plan.routes[plan.routes["vehicle_id"].astype(str) == str(vehicle_id)]
     first = rows.iloc[0]
@@ -115,6 +135,7 @@ def dispatch_sheet_html(plan: Plan, vehicle_id: str, *, lang: str = "vi") -> str
         f"<tr><th>{text['depot']}</th><td colspan='3'>{_cell(first['depot_name'])}</td></tr>",
         "</table>",
     ]
+    parts += _lent_html(plan, vehicle_id, first.get("home_depot_id"), first["depot_id"], text)
     legs = plan.legs[plan.legs["vehicle_id"].astype(str) == str(vehicle_id)]
     for trip, stops in rows.groupby("trip", sort=True):
         stops = stops.sort_values("seq")
@@ -150,15 +171,38 @@ def dispatch_sheet_html(plan: Plan, vehicle_id: str, *, lang: str = "vi") -> str
     )
 
 
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    """An HTML table from already-escaped cells."""
+    return ("<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"
+            + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows) + "</table>")
+
+
 def _dispatch_index(plan: Plan, files: dict[str, str], *, lang: str) -> str:
+    """The list of dispatch orders, then the depots (closed ones marked), flows across localities and the points
+    not fully served with the reason, all in ``lang``."""
     text = labels(lang)["sheet"]
     items = "".join(
         f"<li><a href='{html.escape(name)}'>{html.escape(str(vehicle))}</a></li>" for vehicle, name in files.items()
     )
+    closed = closed_depots(plan.depots)
+    depots = _table([text["depots"], text["vehicles"], text["depot_load"]], [
+        [f"{_cell(row['name'])} ({_cell(row['depot_id'])})", _cell(row["vehicles"]),
+         f"<b>{text['closed']}</b>" if shut else f"{row['load_kg']:,.0f}"]
+        for (_, row), shut in zip(plan.depots.iterrows(), closed)])
+    flows = "".join(f"<li>{html.escape(line)}</li>" for line in flow_lines(plan, lang))
+    unserved = _table([text["stop"], text["ward"], text["missing"], text["reason"]], [
+        [_cell(row["stop_id"]), _cell(row["ward"]), f"{row['quantity_kg']:,.0f}",
+         html.escape(reason_words(row.get("reason_code"), row.get("reason"), lang))]
+        for _, row in plan.unserved.iterrows()])
+    style = asset_text("khf/dispatch.css")
     return (
-        f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{text['index']}</title></head>"
+        f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{text['index']}</title>"
+        f"<style>{style}</style></head>"
         f"<body><h1>{text['index']}</h1><p>{html.escape(plan.title)} — {html.escape(plan.date)}</p>"
-        f"<ul>{items}</ul></body></html>"
+        f"<ul>{items}</ul><h2>{text['depots']}</h2>{depots}"
+        + (f"<h2>{text['flows']}</h2><ul>{flows}</ul>" if flows else "")
+        + (f"<h2>{text['unserved']}</h2>{unserved}" if len(plan.unserved) else "")
+        + "</body></html>"
     )
 
 
@@ -196,7 +240,7 @@ def write_outputs(plan: Plan, folder: str | Path, *, lang: str = "vi",
         Output folder (created if needed), replaced as a whole by the new set (see
         :func:`optimizer.files.staged_folder`).
     lang
-        Language of the dispatch sheets (``vi`` or ``en``).
+        Language of the dispatch sheets and ``summary.csv`` (``vi`` or ``en``).
     extra
         Optional callable ``extra(staging: Path)`` writing further files (e.g. the map) into the same
         all-or-nothing set.
@@ -210,7 +254,7 @@ def write_outputs(plan: Plan, folder: str | Path, *, lang: str = "vi",
     written: dict[str, Path] = {}
     with staged_folder(folder) as staging:
         _write_core(plan, staging)
-        write_csv(summary_frame(plan), staging / "summary.csv")
+        write_csv(summary_frame(plan, lang), staging / "summary.csv")
         (staging / "routes.geojson").write_text(plan_geojson(plan).to_json(drop_id=True, ensure_ascii=False),
                                                 encoding="utf-8")
         (staging / "dispatch").mkdir()

@@ -2,8 +2,9 @@
 
 Everything lives under ``optimizer/outputs/assets/`` (package data): ``khf/khf.js`` and ``khf/khf.css`` (the
 map's own script and style), ``khf/dispatch.css`` (printable dispatch sheets), ``khf/labels-<lang>.json``
-(every label of maps — key ``map`` — and dispatch sheets — key ``sheet``), and the vendored Leaflet files
-(see ``assets/README.md``).
+(every label of maps — key ``map`` —, dispatch sheets — key ``sheet`` — and the plan summary — key ``report``),
+and the vendored Leaflet files (see ``assets/README.md``). Reasons (why a kilogram was not delivered, why a
+vehicle or stock crosses localities) come in each language from :mod:`optimizer.solve.reasons`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.errors import OptimizerError
+from optimizer.solve.reasons import REASONS, TRANSFER_REASONS, reason_text
 
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 #: Languages with a labels file.
@@ -63,3 +65,22 @@ def asset_text(relative: str) -> str:
 def labels(lang: str) -> dict[str, dict[str, Any]]:
     """Labels of one language: ``{"map": {...}, "sheet": {...}}`` from ``khf/labels-<lang>.json``."""
     return json.loads(asset_text(f"khf/labels-{lang}.json"))
+
+
+def reason_words(code: Any, fallback: Any, lang: str) -> str:
+    """Plain text of a reason in ``lang``: the text of a known reason (or transfer reason) code, else ``fallback``.
+
+    Parameters
+    ----------
+    code
+        A key of :data:`~optimizer.solve.reasons.REASONS` or :data:`~optimizer.solve.reasons.TRANSFER_REASONS`
+        (missing or unknown in plans that carry only a text).
+    fallback
+        The row's own text, shown as given when the code is unknown ('' when missing).
+    lang
+        ``'vi'`` or ``'en'``.
+    """
+    key = code if isinstance(code, str) else ""
+    if key in REASONS or key in TRANSFER_REASONS:
+        return reason_text(key, lang)
+    return fallback if isinstance(fallback, str) else ""

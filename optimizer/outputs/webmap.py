@@ -5,10 +5,12 @@ self-contained HTML file that a logistics officer reads without help:
 
 * one layer per vehicle, drawn along the roads (``plan.legs``), one colour per vehicle, grouped per depot:
   the depot's layer switches all its vehicles on and off, each vehicle's sub-layer switches one
-  (``FeatureGroupSubGroup``); the layer list shows each vehicle's colour, trips, stops and km;
+  (``FeatureGroupSubGroup``); the layer list shows each vehicle's colour, trips, stops and km, and which depot
+  lent it when it loads away from its home depot;
 * numbered stops (the visit order in the trip; ``trip.seq`` when a vehicle drives several trips), with a
   popup giving ward, quantity, arrival and departure, vehicle and trip; depots as black "KHO"/"DEPOT" badges
-  with stock and planned load; points not fully served as black-ringed red crosses with the reason;
+  with stock and planned load, a depot closed for the day as a grey crossed-out badge ("Đóng cửa hôm nay");
+  points not fully served as black-ringed red crosses with the reason in the map's language;
 * wards shaded by zone colour, and a second layer (off at first) by share of demand served; closed roads in
   red; legs on approximate (non-OSM) roads dashed; title with scenario, date and day totals; legend; scale
   bar; full-screen button; layer list.
@@ -139,6 +141,8 @@ def _legend_html(f: Fmt, *, has_network: bool) -> str:
     demo = '<span class="khf-demo"><div class="{cls}">{inner}</div></span>'
     rows = [
         demo.format(cls="khf-depot", inner=f"<span><b>{t['depot_badge']}</b></span>") + t["depot"],
+        demo.format(cls="khf-depot khf-depot-closed", inner=f"<span><b>{t['depot_badge']}</b> ✕</span>")
+        + t["depot_closed"],
         demo.format(cls="khf-stop", inner='<span style="background:#1f77b4">3</span>') + t["stop"],
         demo.format(cls="khf-unserved", inner="<span>×</span>") + t["unserved"],
         '<span class="khf-demo"><span class="khf-line" style="margin-top:8px"></span></span>' + t["route"],
@@ -209,10 +213,12 @@ def build_map(plan: Plan, *, lang: str = "vi", offline: bool = False) -> folium.
                                     show=True).add_to(m)
         layer.add_child(_Call("lines", {"pane": "khfClosed", "items": closed, "style": {
             "color": CLOSED_COLOUR, "weight": 5, "opacity": 0.9}}))
-    depots = depot_items(plan, f)
-    if depots:
+    depots, closed_depots = depot_items(plan, f), depot_items(plan, f, closed=True)
+    if depots or closed_depots:
         layer = folium.FeatureGroup(name=t["layer_depots"], show=True).add_to(m)
         layer.add_child(_Call("points", {"cls": "khf-depot", "z": 1000, "items": depots}))
+        if closed_depots:
+            layer.add_child(_Call("points", {"cls": "khf-depot khf-depot-closed", "z": 900, "items": closed_depots}))
     unserved = unserved_items(plan, f)
     if unserved:
         layer = folium.FeatureGroup(name=t["layer_unserved"], show=True).add_to(m)

@@ -2,9 +2,12 @@
 sweeps that build lists of variants.
 
 :class:`Comparison` holds the plans of a base day and its variants. Its table has one row per plan with km,
-hours, vehicles, trips, kilograms, the share of demand served per locality and zone, unserved kilograms per
-reason and the depots' loads, all computed from the plans' own frames (:func:`plan_figures`);
-:meth:`Comparison.write` writes ``comparison.csv``, one map per variant and a chart. Sweeps
+hours, vehicles, trips, kilograms, open depots, the share of demand served per locality and zone, the smallest
+ward share per zone, unserved kilograms per reason code, kilograms carried across localities and the depots'
+loads, all computed from the plans' own frames (:func:`plan_figures`). :meth:`Comparison.flows` lists every
+vehicle lent and every stock delivered across depots or localities, per variant, with why: it shows how more
+trucks in one place change the service elsewhere. :meth:`Comparison.write` writes ``comparison.csv``,
+``flows.csv``, one map per variant and a chart. Sweeps
 (:func:`depot_closure_sweep`, :func:`demand_sweep`, :func:`fleet_sweep`, :func:`demand_fleet_grid`) build lists
 of variants.
 """
@@ -25,10 +28,12 @@ from matplotlib.figure import Figure
 from optimizer import datasets
 from optimizer.clock import format_hhmm
 from optimizer.files import staged_folder, write_csv
-from optimizer.outputs.kpis import plan_kpis
+from optimizer.outputs.kpis import closed_depots, commodity_columns, plan_kpis
+from optimizer.outputs.resources import reason_words
 from optimizer.outputs.style import ZONE_COLOURS
+from optimizer.outputs.summary import flow_lines
 from optimizer.outputs.webmap import render_map
-from optimizer.plan import Plan, PlanOptions
+from optimizer.plan import TRANSFER_COLUMNS, Plan, PlanOptions
 from optimizer.scenario.model import GRADES, Scenario
 from optimizer.tables import fold_text
 from optimizer.whatif.changes import BASE, CloseDepot, ScaleDemand, ScaleFleet, Variant
@@ -40,7 +45,8 @@ def _rounded(value: float, digits: int) -> float:
 
 def plan_figures(plan: Plan) -> dict[str, Any]:
     """One comparison row: the plan's key figures (:func:`optimizer.outputs.kpis.plan_kpis`) spread into columns
-    per locality, zone, unserved reason and depot."""
+    per locality, zone (``served_share:`` and the smallest ward share ``min_share:``), unserved reason code,
+    flow across localities (``transfers_kg:<from> → <to>``) and depot."""
     k = plan_kpis(plan)
     row: dict[str, Any] = {
         "km": round(k.km, 1),
@@ -53,13 +59,18 @@ def plan_figures(plan: Plan) -> dict[str, Any]:
         "delivered_kg": round(k.delivered_kg, 1),
         "unserved_kg": round(k.unserved_kg, 1),
         "served_share": _rounded(k.served_share, 4),
+        "depots_open": k.depots_open,
     }
     for locality in datasets.LOCALITIES:
         row[f"served_share:{locality}"] = _rounded(k.served_share_by_locality.get(locality, math.nan), 4)
     for zone in GRADES:
         row[f"served_share:{zone}"] = _rounded(k.served_share_by_zone.get(zone, math.nan), 4)
+    for zone in GRADES:
+        row[f"min_share:{zone}"] = _rounded(k.fairness_by_grade.get(zone, {}).get("min_share", math.nan), 4)
     for reason, kg in k.unserved_kg_by_reason.items():
         row[f"unserved_kg:{reason}"] = round(kg, 1)
+    for flow, kg in k.transfers_kg.items():
+        row[f"transfers_kg:{flow}"] = round(kg, 1)
     for depot_id, kg in k.load_kg_by_depot.items():
         row[f"load_kg:{depot_id}"] = round(kg, 1)
     row["routing_stopped_by"] = k.routing.get("stopped_by", "")
@@ -144,11 +155,12 @@ class Comparison:
             rows.append(row)
         frame = pd.DataFrame(rows)
         fixed = [c for c in frame.columns if ":" not in c and c not in ("routing_stopped_by", "assignment_status")]
-        shares = [c for c in frame.columns if c.startswith("served_share:")]
+        shares = [c for c in frame.columns if c.startswith(("served_share:", "min_share:"))]
         reasons = sorted(c for c in frame.columns if c.startswith("unserved_kg:"))
+        flows = sorted(c for c in frame.columns if c.startswith("transfers_kg:"))
         loads = [c for c in frame.columns if c.startswith("load_kg:")]
-        frame = frame[fixed + shares + reasons + loads + ["routing_stopped_by", "assignment_status"]]
-        for column in reasons + loads:
+        frame = frame[fixed + shares + reasons + flows + loads + ["routing_stopped_by", "assignment_status"]]
+        for column in reasons + flows + loads:
             frame[column] = frame[column].fillna(0.0)
         if BASE in self.plans:
             base = frame.loc[frame["variant"] == BASE].iloc[0]
@@ -173,11 +185,16 @@ class Comparison:
         return out
 
     def depots(self) -> pd.DataFrame:
-        """Long table: one row per plan and depot: stock, load, vehicles based there, vehicles used, trips and
-        km driven by its vehicles."""
+        """Long table: one row per plan and depot: locality, ``closed``, stock, load, vehicles based there,
+        vehicles lent out to other depots and lent in from them, vehicles used, trips and km driven by the
+        vehicles loading there."""
         frames = []
         for name, plan in self.plans.items():
-            d = plan.depots[["depot_id", "name", "stock_kg", "load_kg", "vehicles"]].copy()
+            d = plan.depots.reindex(columns=["depot_id", "name", "locality", "stock_kg", "load_kg", "vehicles"])
+            d.insert(3, "closed", closed_depots(plan.depots))
+            lent = plan.transfers[plan.transfers["kind"] == "vehicle"]
+            d["lent_out"] = d["depot_id"].map(lent.groupby("from_depot")["vehicle_id"].nunique()).fillna(0).astype(int)
+            d["lent_in"] = d["depot_id"].map(lent.groupby("to_depot")["vehicle_id"].nunique()).fillna(0).astype(int)
             routes = plan.routes
             used = routes.groupby("depot_id")["vehicle_id"].nunique()
             trips = routes[["depot_id", "vehicle_id", "trip"]].drop_duplicates().groupby("depot_id").size()
@@ -190,6 +207,29 @@ class Comparison:
             d.insert(0, "variant", name)
             frames.append(d)
         return pd.concat(frames, ignore_index=True)
+
+    def flows(self, lang: str = "vi") -> pd.DataFrame:
+        """Long table: every row of each plan's :attr:`~optimizer.plan.Plan.transfers` (``variant, kind,
+        vehicle_id, from_depot, from_locality, to_depot, to_locality, depart, arrive, kg``, kg per commodity,
+        ``reason_code``) with ``reason`` in ``lang``, and ``cross_locality`` (the flow leaves its locality)."""
+        frames = [plan.transfers.assign(variant=name) for name, plan in self.plans.items() if len(plan.transfers)]
+        commodities = list(dict.fromkeys(c for plan in self.plans.values() for c in commodity_columns(plan.transfers)))
+        columns = ["variant", *TRANSFER_COLUMNS, *commodities, "reason_code", "reason", "cross_locality"]
+        if not frames:
+            return pd.DataFrame(columns=columns)
+        out = pd.concat(frames, ignore_index=True).reindex(columns=columns)
+        out["reason"] = [reason_words(code, text, lang) for code, text in zip(out["reason_code"], out["reason"])]
+        out["cross_locality"] = out["from_locality"].astype(str) != out["to_locality"].astype(str)
+        return out
+
+    def flow_text(self, lang: str = "vi") -> str:
+        """Per plan, its flows across localities in words (:func:`optimizer.outputs.summary.flow_lines`)."""
+        lines = []
+        for name, plan in self.plans.items():
+            flows = flow_lines(plan, lang)
+            lines.append(f"{name}:" if flows else f"{name}: –")
+            lines += [f"  {line}" for line in flows]
+        return "\n".join(lines)
 
     def lost_service(self, variant: str, *, min_drop: float = 0.005) -> pd.DataFrame:
         """Wards whose served share in ``variant`` is lower than in the base by more than ``min_drop``."""
@@ -241,11 +281,13 @@ class Comparison:
         return fig
 
     def write(self, folder: str | Path, *, maps: bool = True, lang: str = "vi", offline: bool = False) -> Path:
-        """Write ``comparison.csv``, ``comparison_wards.csv``, ``comparison_depots.csv``, ``comparison.png`` and
-        ``maps/NN-<variant>.html`` (one map per plan) into ``folder``, all or nothing."""
+        """Write ``comparison.csv``, ``comparison_wards.csv``, ``comparison_depots.csv``, ``flows.csv`` (reasons in
+        ``lang``), ``comparison.png`` and ``maps/NN-<variant>.html`` (one map per plan, in ``lang``) into
+        ``folder``, all or nothing."""
         folder = Path(folder)
         with staged_folder(folder) as staging:
             write_csv(self.table, staging / "comparison.csv")
+            write_csv(self.flows(lang), staging / "flows.csv")
             write_csv(self.wards(), staging / "comparison_wards.csv")
             write_csv(self.depots(), staging / "comparison_depots.csv")
             self.chart(staging / "comparison.png")
