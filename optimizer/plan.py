@@ -24,7 +24,15 @@ from optimizer.errors import InputError, Problem
 from optimizer.network import RoadNetwork, closed_edge_mask, load_network
 from optimizer.network.matrix import travel_matrix
 from optimizer.scenario import check_scenario
-from optimizer.scenario.model import CLOSURES_FILE, CLOSURES_GEOJSON, DEPOTS_FILE, POINTS_FILE, DemandPoint, Scenario
+from optimizer.scenario.model import (
+    CLOSURES_FILE,
+    CLOSURES_GEOJSON,
+    DEPOTS_FILE,
+    POINTS_FILE,
+    PRIORITY_OF_GRADE,
+    DemandPoint,
+    Scenario,
+)
 from optimizer.solve.coordinator import DayOptions, DayResult, assign_day, plan_day
 from optimizer.solve.diagnosis import diagnose
 from optimizer.solve.reasons import reason_text
@@ -677,15 +685,37 @@ def _ward_frame(stops: pd.DataFrame, zone_of) -> gpd.GeoDataFrame:
     return frame[WARD_COLUMNS]
 
 
-def fairness_by_grade(wards: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """Per zone grade, over wards with demand: the smallest and mean served share and their spread."""
+def fairness_by_grade(wards: pd.DataFrame | None) -> dict[str, dict[str, float]]:
+    """Per zone grade (green first), over wards with demand: the smallest ward share, the grade's share of its
+    demand delivered (``mean_share``, weighted by demand) and the spread (largest minus smallest ward share)."""
+    if wards is None or not len(wards):
+        return {}
+    with_demand = wards[pd.to_numeric(wards["demand_kg"], errors="coerce") > 0]
     out = {}
-    for grade, group in wards[wards["demand_kg"] > 0].groupby("zone"):
-        share = group["served_share"]
+    for grade in sorted(set(with_demand["zone"].astype(str)), key=lambda g: (PRIORITY_OF_GRADE.get(g, 9), g)):
+        group = with_demand[with_demand["zone"].astype(str) == grade]
+        share = pd.to_numeric(group["served_share"], errors="coerce")
         mean = float(group["delivered_kg"].sum() / group["demand_kg"].sum())
-        out[str(grade)] = {"min_share": round(float(share.min()), 4), "mean_share": round(mean, 4),
-                           "spread": round(float(share.max() - share.min()), 4)}
+        out[grade] = {"min_share": round(float(share.min()), 4), "mean_share": round(mean, 4),
+                      "spread": round(float(share.max() - share.min()), 4)}
     return out
+
+
+def cross_locality(transfers: pd.DataFrame | None) -> pd.DataFrame:
+    """The rows of :attr:`Plan.transfers` that cross from one locality into another."""
+    if transfers is None or not len(transfers) or not {"from_locality", "to_locality"} <= set(transfers.columns):
+        return pd.DataFrame(columns=TRANSFER_COLUMNS)
+    return transfers[transfers["from_locality"].astype(str) != transfers["to_locality"].astype(str)]
+
+
+def transfers_by_locality(transfers: pd.DataFrame | None) -> dict[str, float]:
+    """Kilograms of every flow between localities, keyed ``"<from> → <to>"``."""
+    cross = cross_locality(transfers)
+    if not len(cross):
+        return {}
+    keys = cross["from_locality"].astype(str) + " → " + cross["to_locality"].astype(str)
+    kg = pd.to_numeric(cross["kg"], errors="coerce").fillna(0.0)
+    return {str(k): round(float(v), 1) for k, v in kg.groupby(keys, sort=False).sum().items()}
 
 
 def _kpis(result: DayResult, routes, legs, stops, unserved, depot_frame, transfers, wards) -> dict:
@@ -703,8 +733,6 @@ def _kpis(result: DayResult, routes, legs, stops, unserved, depot_frame, transfe
             share[str(value)] = round(float(group["delivered_kg"].sum() / wanted), 4) if wanted else 1.0
         return share
 
-    across = transfers[transfers["from_locality"] != transfers["to_locality"]]
-    flows = across.groupby([across["from_locality"] + " → " + across["to_locality"]])["kg"].sum()
     return {
         "drop_points": len(stops),
         "depots": len(depot_frame),
@@ -726,7 +754,7 @@ def _kpis(result: DayResult, routes, legs, stops, unserved, depot_frame, transfe
                        for (locality, grade), share in result.fair_share.items()},
         "unserved_kg_by_reason": {str(k): round(float(v), 1)
                                   for k, v in unserved.groupby("reason_code")["quantity_kg"].sum().items()},
-        "transfers_kg": {str(k): round(float(v), 1) for k, v in flows.items()},
+        "transfers_kg": transfers_by_locality(transfers),
         "approximate_legs": int(legs["approximate"].sum()),
         "assignment": {"level": result.assignment.level, "objective": result.assignment.objective,
                        "best_bound": result.assignment.best_bound, "gap": result.assignment.gap,

@@ -13,11 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from optimizer.plan import TRANSFER_COLUMNS, Plan
-from optimizer.scenario.model import GRADES
-
-#: The separator of the localities in :attr:`PlanKpis.transfers_kg` keys.
-ARROW = " → "
+from optimizer.plan import TRANSFER_COLUMNS, Plan, fairness_by_grade, transfers_by_locality
 
 
 @dataclass(frozen=True)
@@ -133,36 +129,6 @@ def commodity_columns(transfers: pd.DataFrame | None) -> list[str]:
     return [c for c in transfers.columns if c.endswith("_kg") and c not in TRANSFER_COLUMNS]
 
 
-def cross_locality(transfers: pd.DataFrame | None) -> pd.DataFrame:
-    """The rows of :attr:`Plan.transfers` that cross from one locality into another."""
-    if transfers is None or not len(transfers) or not {"from_locality", "to_locality"} <= set(transfers.columns):
-        return pd.DataFrame(columns=TRANSFER_COLUMNS)
-    return transfers[transfers["from_locality"].astype(str) != transfers["to_locality"].astype(str)]
-
-
-def _transfers_kg(transfers: pd.DataFrame | None) -> dict[str, float]:
-    cross = cross_locality(transfers)
-    if not len(cross):
-        return {}
-    keys = cross["from_locality"].astype(str) + ARROW + cross["to_locality"].astype(str)
-    return {str(k): float(v) for k, v in _number(cross, "kg").groupby(keys, sort=False).sum().items()}
-
-
-def _fairness(wards: pd.DataFrame | None) -> dict[str, dict[str, float]]:
-    if wards is None or not len(wards) or not {"zone", "served_share"} <= set(wards.columns):
-        return {}
-    share = pd.to_numeric(wards["served_share"], errors="coerce")
-    served = pd.DataFrame({"zone": wards["zone"].astype(str), "share": share})[
-        (_number(wards, "demand_kg") > 0) & share.notna()]
-    out = {}
-    order = {grade: i for i, grade in enumerate(GRADES)}
-    groups = sorted(served.groupby("zone"), key=lambda item: (order.get(str(item[0]), len(order)), str(item[0])))
-    for grade, group in groups:
-        low, high = float(group["share"].min()), float(group["share"].max())
-        out[str(grade)] = {"min_share": low, "mean_share": float(group["share"].mean()), "spread": high - low}
-    return out
-
-
 def plan_kpis(plan: Plan) -> PlanKpis:
     """The key figures of ``plan`` (see :class:`PlanKpis`); never solves."""
     routes, stops, unserved, legs, depots = plan.routes, plan.stops, plan.unserved, plan.legs, plan.depots
@@ -200,8 +166,8 @@ def plan_kpis(plan: Plan) -> PlanKpis:
         served_share_by_locality=_served_by(stops, "locality"),
         unserved_kg_by_reason=reasons,
         load_kg_by_depot=loads,
-        transfers_kg=_transfers_kg(plan.transfers),
-        fairness_by_grade=_fairness(plan.wards),
+        transfers_kg=transfers_by_locality(plan.transfers),
+        fairness_by_grade=fairness_by_grade(plan.wards),
         assignment=dict(recorded.get("assignment", {})),
         routing=dict(recorded.get("routing", {})),
     )

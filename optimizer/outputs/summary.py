@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 
 from optimizer import datasets
-from optimizer.outputs.kpis import closed_depots, commodity_columns, cross_locality, plan_kpis
+from optimizer.outputs.kpis import closed_depots, commodity_columns, plan_kpis
 from optimizer.outputs.layers import Fmt
 from optimizer.outputs.resources import labels, reason_words
-from optimizer.plan import Plan
+from optimizer.plan import Plan, cross_locality
 
 #: Columns of :func:`summary_frame` before the ``<commodity>_kg`` columns of the plan's transfers.
 SUMMARY_COLUMNS = ["level", "id", "name", "locality", "zone", "demand_kg", "delivered_kg", "served_share",
