@@ -32,6 +32,7 @@ from optimizer.plan import (
     UNSERVED_COLUMNS,
     WARD_COLUMNS,
     Plan,
+    fairness_by_grade,
 )
 from optimizer.solve.reasons import REASONS, TRANSFER_REASONS
 
@@ -237,16 +238,13 @@ def build_plan(network: RoadNetwork | None = None, *, seed: int = 7) -> Plan:
                                     geometry=closed.geometry.to_numpy(), crs=4326)
     network_edges = gpd.GeoDataFrame({"approximate": network.edges["approximate"].to_numpy()},
                                      geometry=network.edges.geometry.to_numpy(), crs=4326)
-    with_demand = ward_frame[ward_frame["demand_kg"] > 0]
     kpis = {
         "km": float(legs["leg_km"].sum()), "vehicles_used": len(VEHICLES), "trips": int(sum(len(v[5]) for v in VEHICLES)),
         "kg_demand": float(demand.sum()), "kg_delivered": float(delivered.sum()),
         "served_share": float(delivered.sum() / demand.sum()), "depots_open": int((~depots["closed"]).sum()),
         "unserved_kg_by_reason": {"vehicles": float(demand[u])},
         "transfers_kg": {f"{r['from_locality']} → {r['to_locality']}": r["kg"] for r in transfer_rows},
-        "fairness_by_grade": {
-            str(grade): {"min_share": float(g.min()), "mean_share": float(g.mean()), "spread": float(g.max() - g.min())}
-            for grade, g in with_demand.groupby("zone")["served_share"]},
+        "fairness_by_grade": fairness_by_grade(ward_frame),
     }
     return Plan(title=TITLE, date=DATE, routes=routes, stops=stops, depots=depots, unserved=unserved,
                 wards=ward_frame, legs=legs, closed_roads=closed_roads, network_edges=network_edges,

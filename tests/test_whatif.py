@@ -75,16 +75,18 @@ def test_base_is_reduced_and_searches_end_by_their_solution_limits(serial, small
     assert not any(plan.cut_by_time_limit for plan in serial.plans.values())
 
 
-def test_closed_depot_serves_nothing_and_its_vehicles_stay_home(serial, small):
+def test_closed_depot_serves_nothing_and_its_vehicles_move_to_an_open_depot(serial, small):
     base, plan = serial.plans[W.BASE], serial.plans["GO đóng cửa"]
     assert base.depots.set_index("depot_id").loc["GO-NT", "load_kg"] > 0  # the closure matters
     assert not (plan.routes["depot_id"] == "GO-NT").any()
-    assert not plan.routes["vehicle_id"].str.startswith("GT-2.5T-NT").any()
+    moved = plan.routes[plan.routes["vehicle_id"].str.startswith("GT-2.5T-NT")]
+    assert "GO-NT" not in set(moved["home_depot_id"])
     go = plan.depots.set_index("depot_id").loc["GO-NT"]
-    assert go["load_kg"] == 0 and go["stock_kg"] == 0
+    assert go["load_kg"] == 0 and go["stock_kg"] == 0 and bool(go["closed"]) and go["vehicles"] == 0
     assert not (plan.stops["depot_id"] == "GO-NT").any()
-    go_fleet = sum(vt.count for vt in small.vehicle_types if vt.home_depot == "GO-NT")
-    assert plan.kpis["vehicles_available"] == base.kpis["vehicles_available"] - go_fleet
+    assert plan.kpis["depots_open"] == base.kpis["depots_open"] - 1
+    # The fleet stays: GO's vehicles now load at the nearest open depot of Nha Trang.
+    assert plan.kpis["vehicles_available"] == base.kpis["vehicles_available"]
     assert serial.options["GO đóng cửa"].close_depots == ("GO-NT",)
 
 

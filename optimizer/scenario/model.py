@@ -1,8 +1,9 @@
 """A planning day as plain data: depots and their stock, the fleet, zones, drop points, closures, settings.
 
 Every later module works on the frozen objects defined here (:class:`Scenario` and its parts); none re-reads
-the raw files. Reading the scenario folder is :mod:`optimizer.scenario.io`, writing it :mod:`optimizer.scenario.export`, the checks that need
-no road network :mod:`optimizer.scenario.validate`, the embedded default day :mod:`optimizer.scenario.default`.
+the raw files. Reading the scenario folder is :mod:`optimizer.scenario.io`, writing it
+:mod:`optimizer.scenario.export`, the checks that need no road network :mod:`optimizer.scenario.validate`, the
+embedded default day :mod:`optimizer.scenario.default`.
 The census demand and the generated drop points of a scenario are :mod:`optimizer.demand`.
 """
 

@@ -300,11 +300,22 @@ def _servable(problem: routing.RoutingProblem, vehicles: Sequence[routing.Vehicl
 
 
 def _allowed_depots(problem: routing.RoutingProblem, depots: Sequence[Depot], points: Sequence[DemandPoint],
-                    own_locality: bool) -> np.ndarray:
-    """``(depots, points)``: the depot may serve the point (its vehicles can; own locality when asked)."""
+                    *, own_locality: bool, lenders: bool) -> np.ndarray:
+    """``(depots, points)``: whether the depot may serve the point.
+
+    The depot's own vehicles must be able to serve it (zone rule, road, reach), or with ``lenders`` any vehicle
+    of the depot's locality working from it (reach still counted from its home); with ``own_locality`` the
+    depot must be in the point's locality.
+    """
     fleets: dict[int, list[routing.Vehicle]] = defaultdict(list)
     for v in problem.vehicles:
-        fleets[v.depot].append(v)
+        if lenders:
+            for j, depot in enumerate(depots):
+                if depot.locality == depots[v.depot].locality:
+                    home = v.reach_from if v.reach_from is not None else problem.depots[v.depot].location
+                    fleets[j].append(dataclasses.replace(v, depot=j, reach_from=home))
+        else:
+            fleets[v.depot].append(v)
     allowed = np.zeros((len(depots), len(points)), dtype=bool)
     for k, (stop, point) in enumerate(zip(problem.stops, points)):
         for j, depot in enumerate(depots):
@@ -318,13 +329,16 @@ def _allowed_depots(problem: routing.RoutingProblem, depots: Sequence[Depot], po
 def _assign(scenario: Scenario, problem: routing.RoutingProblem, points: Sequence[DemandPoint],
             truck_s: np.ndarray, options: DayOptions) -> tuple[Assignment, dict[str, int], list[StockFlow]]:
     """Three passes over what is still unassigned, each within the stock the earlier ones left: whole wards
-    within their own locality, then single points within their own locality (wards that fit no depot's
-    remaining stock whole), then single points from any locality's remaining stock."""
+    to depots of their own locality whose own vehicles can serve them, then single points to any depot of
+    their own locality (wards that fit no depot's remaining stock whole; the depot's stock may then go out
+    with vehicles lent to it), then single points to any locality's remaining stock."""
     depots = list(scenario.depots)
     index = {d.id: j for j, d in enumerate(depots)}
-    own = _allowed_depots(problem, depots, points, True)
-    anywhere = _allowed_depots(problem, depots, points, False)
-    passes = [(own, options.level), (own, "point"), (anywhere, "point")]
+    own = _allowed_depots(problem, depots, points, own_locality=True, lenders=False)
+    helped = _allowed_depots(problem, depots, points, own_locality=True, lenders=True)
+    anywhere = _allowed_depots(problem, depots, points, own_locality=False, lenders=True)
+    passes: list[tuple[np.ndarray, Literal["point", "ward"]]] = [
+        (own, options.level), (helped, "point"), (anywhere, "point")]
     depot_of: dict[str, int] = {}
     stock = depots
     first: Assignment | None = None
@@ -456,13 +470,13 @@ def _lend_round(rounds: _Rounds, depot_localities: Sequence[str], localities: Se
     problem = rounds.problem
     assigned: dict[int, float] = defaultdict(float)
     for s, d in rounds.depot_of.items():
-        assigned[d] += problem.stops[s].demand_kg
+        assigned[d] += max(problem.stops[s].demand_kg, rounds.remaining[s])
     # Highest priority first; within it the depot that has served the smallest share of its points, so
     # spare vehicles go where the shortage is deepest.
     needy = sorted(
         {rounds.depot_of[s] for s, kg in rounds.remaining.items() if kg > 1e-6},
         key=lambda d: (-max(problem.stops[s].priority for s in rounds.open_stops(d)),
-                       -sum(rounds.remaining[s] for s in rounds.open_stops(d)) / assigned[d], d),
+                       -sum(rounds.remaining[s] for s in rounds.open_stops(d)) / max(assigned[d], 1e-9), d),
     )
     delivered = 0.0
     for d in needy:

@@ -1,7 +1,6 @@
-"""The daily plan: validate → network → demand → depot assignment → routing, as one pipeline.
-
-:class:`Plan` is the plain-data result every output (CSV, JSON, GeoJSON, dispatch sheets, maps) is made
-from; renderers and reports read it and never solve.
+"""The day's pipeline: validate → network → demand → matrices → assignment, routes and lending
+(:func:`optimizer.solve.coordinator.plan_day`) → the binding limit of what is left
+(:func:`optimizer.solve.diagnosis.diagnose`) → the :class:`~optimizer.plan.model.Plan` frames.
 """
 
 from __future__ import annotations
@@ -9,8 +8,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import geopandas as gpd
@@ -19,111 +17,25 @@ import pandas as pd
 
 from optimizer import datasets
 from optimizer.clock import format_hhmm
-from optimizer.demand import demand_by_locality, drop_points, shortfall
-from optimizer.errors import InputError, Problem
-from optimizer.network import RoadNetwork, closed_edge_mask, load_network
+from optimizer.demand import drop_points
+from optimizer.network import load_network
 from optimizer.network.matrix import travel_matrix
-from optimizer.scenario import check_scenario
-from optimizer.scenario.model import (
-    CLOSURES_FILE,
-    CLOSURES_GEOJSON,
-    DEPOTS_FILE,
-    POINTS_FILE,
-    PRIORITY_OF_GRADE,
-    DemandPoint,
-    Scenario,
+from optimizer.plan.model import (
+    DEPOT_COLUMNS,
+    LEG_COLUMNS,
+    ROUTE_COLUMNS,
+    STOP_COLUMNS,
+    TRANSFER_COLUMNS,
+    UNSERVED_COLUMNS,
+    WARD_COLUMNS,
+    Plan,
+    fairness_by_grade,
+    transfers_by_locality,
 )
+from optimizer.plan.validation import validate_scenario
 from optimizer.solve.coordinator import DayOptions, DayResult, assign_day, plan_day
 from optimizer.solve.diagnosis import diagnose
 from optimizer.solve.reasons import reason_text
-
-#: Columns of :attr:`Plan.routes`: the dispatch sheet, one row per visit in driving order.
-ROUTE_COLUMNS = [
-    "vehicle_id", "vehicle_name", "profile", "home_depot_id", "depot_id", "depot_name", "trip", "seq", "stop_id", "ward_id", "ward",
-    "locality", "zone", "name", "lat", "lon", "arrival", "departure", "arrival_s", "departure_s", "quantity_kg",
-    "load_kg", "capacity_kg", "leg_km", "leg_min", "approximate_leg",
-]
-#: Columns of :attr:`Plan.stops`: every drop point of the day.
-STOP_COLUMNS = [
-    "stop_id", "ward_id", "ward", "locality", "zone", "priority", "name", "lat", "lon", "demand_kg",
-    "delivered_kg", "depot_id", "approximate",
-]
-#: Columns of :attr:`Plan.depots`; ``vehicles`` counts the vehicles based there after a closed depot's
-#: vehicles moved, ``closed`` marks a depot closed for the day.
-DEPOT_COLUMNS = ["depot_id", "name", "locality", "lat", "lon", "stock_kg", "load_kg", "vehicles", "closed",
-                 "approximate"]
-#: Columns of :attr:`Plan.unserved`: ``reason_code`` is one of :data:`optimizer.solve.reasons.REASON_CODES`,
-#: ``reason`` its English text (documents in Vietnamese use :func:`optimizer.solve.reasons.reason_text`).
-UNSERVED_COLUMNS = ["stop_id", "ward_id", "ward", "locality", "zone", "lat", "lon", "quantity_kg", "reason_code",
-                    "reason"]
-#: Columns of :attr:`Plan.transfers` before the ``<commodity>_kg`` columns (one per commodity, after ``kg``) and
-#: the reason: ``kind`` is ``vehicle`` (a vehicle lent to another depot: it drives there at ``depart``, arrives
-#: at ``arrive``, loads that depot's stock and delivers ``kg``) or ``stock`` (a depot's stock delivered into
-#: another locality by the depot's own vehicles).
-TRANSFER_COLUMNS = ["kind", "vehicle_id", "from_depot", "from_locality", "to_depot", "to_locality", "depart",
-                    "arrive", "kg"]
-#: Columns of :attr:`Plan.wards` (a GeoDataFrame with the ward polygon).
-WARD_COLUMNS = ["ward_id", "ward", "locality", "zone", "demand_kg", "delivered_kg", "served_share", "geometry"]
-#: Columns of :attr:`Plan.legs` (a GeoDataFrame, road-following LineStrings in EPSG:4326).
-LEG_COLUMNS = ["vehicle_id", "trip", "seq", "from_id", "to_id", "profile", "leg_km", "leg_min", "approximate",
-               "geometry"]
-
-
-@dataclass
-class Plan:
-    """A day's delivery plan as plain frames.
-
-    Attributes
-    ----------
-    title
-        Scenario name shown on maps and sheets (e.g. "Khánh Hòa — 26/07/2021 (Chỉ thị 16)").
-    date
-        Planning day, ``YYYY-MM-DD``.
-    routes
-        Dispatch rows (:data:`ROUTE_COLUMNS`); times ``arrival``/``departure`` as ``HH:MM``.
-    stops
-        Every drop point (:data:`STOP_COLUMNS`).
-    depots
-        Depots with stock and planned load (:data:`DEPOT_COLUMNS`; ``stock_kg``/``load_kg`` are totals over
-        commodities).
-    unserved
-        What could not be delivered and why (:data:`UNSERVED_COLUMNS`).
-    wards
-        Ward polygons with zone colour and share of demand served (:data:`WARD_COLUMNS`).
-    legs
-        Road geometry of each driven leg (:data:`LEG_COLUMNS`), ``approximate`` where it uses non-OSM roads.
-    closed_roads
-        Closed road edges (LineStrings) to draw in red.
-    network_edges
-        The truck road network (LineStrings, column ``approximate``), the base layer of offline maps.
-    transfers
-        Every flow across depots or localities (:data:`TRANSFER_COLUMNS`, then ``<commodity>_kg`` columns,
-        ``reason_code`` and ``reason``): vehicles lent to another depot and stock delivered into another
-        locality, each with why.
-    kpis
-        Totals: km, hours, vehicles used, trips, kg demanded/delivered, served share, solve figures.
-    settings
-        Everything that produced the plan (scenario source, seed, time limit, options), for ``plan.json``.
-    cut_by_time_limit
-        Whether the time limit cut the depot assignment or any routing search short: the plan may then
-        differ on another run (also in ``kpis``).
-    """
-
-    title: str
-    date: str
-    routes: pd.DataFrame
-    stops: pd.DataFrame
-    depots: pd.DataFrame
-    unserved: pd.DataFrame
-    wards: gpd.GeoDataFrame
-    legs: gpd.GeoDataFrame
-    closed_roads: gpd.GeoDataFrame
-    network_edges: gpd.GeoDataFrame
-    transfers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TRANSFER_COLUMNS))
-    kpis: dict = field(default_factory=dict)
-    settings: dict = field(default_factory=dict)
-    cut_by_time_limit: bool = False
-
 
 # --------------------------------------------------------------------------------------------------
 # The pipeline
@@ -184,185 +96,6 @@ class PlanOptions:
     lend: bool = True
     fair_shares: bool = True
     balance: bool = False
-
-
-# --------------------------------------------------------------------------------------------------
-# Validation (the checks that need a road network)
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ValidationReport:
-    """Problems found and the day's figures.
-
-    Attributes
-    ----------
-    problems
-        Every problem (file, row, field); empty when the scenario is usable.
-    summary
-        ``depots``, ``stock_kg``, ``fleet``, ``demand_kg_per_day`` (per locality), ``points`` (count, per
-        ward, approximate), ``approximate`` items and ``shortfall`` (see :func:`optimizer.demand.shortfall`).
-    """
-
-    problems: list[Problem]
-    summary: dict
-
-    @property
-    def ok(self) -> bool:
-        """No problem was found."""
-        return not self.problems
-
-    def raise_if_problems(self) -> None:
-        """Raise :class:`~optimizer.errors.InputError` listing the problems, if any."""
-        if self.problems:
-            raise InputError(self.problems)
-
-    def text(self) -> str:
-        """A short plain-text report for the CLI."""
-        s = self.summary
-        lines = [f"Scenario: {s['scenario']} ({s['date']})"]
-        lines.append(f"Depots: {s['depots']['count']} ({s['depots']['approximate']} approximate)")
-        lines.append("Stock: " + ", ".join(f"{c} {kg / 1000:,.1f} t" for c, kg in s["stock_kg"].items()))
-        fl = s["fleet"]
-        lines.append(f"Fleet: {fl['vehicles']} vehicles in {fl['vehicle_types']} rows, "
-                     f"{fl['capacity_kg_per_day'] / 1000:,.1f} t/day")
-        for locality, row in s["demand_kg_per_day"].items():
-            lines.append(f"Demand {datasets.LOCALITIES.get(locality, locality)}: "
-                         + ", ".join(f"{c} {kg / 1000:,.1f} t" for c, kg in row.items()) + " per day")
-        if s.get("points"):
-            lines.append(f"Drop points: {s['points']['count']} ({s['points']['approximate']} approximate) in "
-                         f"{len(s['points']['per_ward'])} wards")
-        lines += [f"Shortfall: {line}" for line in s["shortfall_lines"]] or ["Shortfall: none"]
-        lines += [f"Problem: {p}" for p in self.problems]
-        return "\n".join(lines)
-
-
-def validate_scenario(scenario: Scenario, *, network: RoadNetwork | None = None) -> ValidationReport:
-    """Check a scenario and summarise it.
-
-    Parameters
-    ----------
-    scenario
-        Loaded or built in code.
-    network
-        A truck (or motorbike) network: depots and drop points must then be within its snapping distance
-        and every closure must match a road of it. Without a network only the checks of
-        :func:`optimizer.scenario.check_scenario` run, and generated drop points are placed on the shipped
-        truck network (cached on disk).
-
-    Returns
-    -------
-    ValidationReport
-        Problems are returned, not raised (:meth:`ValidationReport.raise_if_problems`).
-    """
-    problems = check_scenario(scenario)
-    # Generated points always sit on the truck network (the shipped one unless a truck network is given).
-    points = drop_points(scenario, network if network is not None and network.profile == "truck" else None)
-    if network is not None:
-        problems += _check_positions(scenario, network, points)
-        if scenario.demand_points is None:
-            problems += _check_generated_points(network, points)
-        problems += _check_closures(scenario, network)
-    return ValidationReport(problems=list(dict.fromkeys(problems)), summary=_summary(scenario, points))
-
-
-def _summary(scenario: Scenario, points: Sequence[DemandPoint]) -> dict:
-    """The figures of :attr:`ValidationReport.summary`."""
-    short = shortfall(scenario)
-    demand_loc = demand_by_locality(scenario)
-    totals = {c: math.fsum(row.get(c, 0.0) for row in demand_loc.values()) for c in scenario.commodities}
-    demand_summary = {loc: {**row, "total": math.fsum(row.values())} for loc, row in demand_loc.items()}
-    demand_summary["total"] = {**totals, "total": math.fsum(totals.values())}
-    vehicles = scenario.vehicles()
-    per_ward = Counter(p.ward_id for p in points)
-    return {
-        "scenario": scenario.name,
-        "date": scenario.date.isoformat(),
-        "depots": {
-            "count": len(scenario.depots),
-            "approximate": sum(d.approximate for d in scenario.depots),
-            "by_locality": dict(Counter(d.locality for d in scenario.depots)),
-        },
-        "stock_kg": scenario.stock_kg(),
-        "fleet": {
-            "vehicle_types": len(scenario.vehicle_types),
-            "vehicles": len(vehicles),
-            "by_profile": dict(Counter(v.profile for v in vehicles)),
-            "capacity_kg_per_trip": math.fsum(v.capacity_kg for v in vehicles),
-            "capacity_kg_per_day": scenario.fleet_capacity_kg_per_day(),
-        },
-        "demand_kg_per_day": demand_summary,
-        "points": {
-            "count": len(points),
-            "approximate": sum(p.approximate for p in points),
-            "generated": scenario.demand_points is None,
-            "per_ward": dict(sorted(per_ward.items())),
-            "by_locality": dict(Counter(p.locality for p in points)),
-        },
-        "approximate": {
-            "depots": [d.id for d in scenario.depots if d.approximate],
-            "points": sum(p.approximate for p in points),
-            "wards_with_approximate_points": sorted({p.ward_id for p in points if p.approximate}),
-        },
-        "zones": dict(Counter(z.grade for z in scenario.zones)),
-        "shortfall": short.as_dict(),
-        "shortfall_lines": short.lines(),
-    }
-
-
-def _check_positions(scenario: Scenario, network: RoadNetwork, points: Sequence[DemandPoint]) -> list[Problem]:
-    """Depots and the planner's own points farther from the network than its snapping distance."""
-    problems: list[Problem] = []
-    limit = network.settings.snap_max_distance_m
-    for file, items, label in ((DEPOTS_FILE, scenario.depots, "depot"),
-                               (POINTS_FILE, points if scenario.demand_points is not None else (), "point")):
-        lon = np.array([i.lon for i in items], dtype=float)
-        lat = np.array([i.lat for i in items], dtype=float)
-        ok = np.isfinite(lon) & np.isfinite(lat)
-        if not ok.any():
-            continue
-        rows = scenario.row_numbers(file, len(items))
-        snapped = network.snap(lon[ok], lat[ok], check_area=False, max_distance_m=math.inf)
-        for index, distance in zip(np.flatnonzero(ok), snapped.distance_m):
-            if distance > limit:
-                item = items[int(index)]
-                problems.append(
-                    Problem(f"{label} '{item.id}' ({item.lat:.5f}, {item.lon:.5f}) is {distance:,.0f} m from the "
-                            f"nearest {network.profile} road (limit {limit:,.0f} m): unreachable",
-                            scenario.file_label(file), rows[index], "lon/lat")
-                )
-    return problems
-
-
-def _check_generated_points(network: RoadNetwork, points: Sequence[DemandPoint]) -> list[Problem]:
-    """Generated points are nodes of the network they were placed on; report any that is not reachable."""
-    far = [p for p in points if not p.approximate]
-    if not far:
-        return []
-    limit = network.settings.snap_max_distance_m
-    snapped = network.snap([p.lon for p in far], [p.lat for p in far], check_area=False, max_distance_m=math.inf)
-    return [Problem(f"generated point '{p.id}' is {distance:,.0f} m from the network", "generated demand points",
-                    None, "lon/lat")
-            for p, distance in zip(far, snapped.distance_m) if distance > limit]
-
-
-def _check_closures(scenario: Scenario, network: RoadNetwork) -> list[Problem]:
-    """Closures of the network's profile that match no road of it."""
-    problems: list[Problem] = []
-    plain = [c for c in scenario.closures if c.kind != "polygon"]
-    polygons = [c for c in scenario.closures if c.kind == "polygon"]
-    located = [(c, scenario.file_label(CLOSURES_FILE), row, "value")
-               for c, row in zip(plain, scenario.row_numbers(CLOSURES_FILE, len(plain)))]
-    located += [(c, scenario.file_label(CLOSURES_GEOJSON), row, "geometry")
-                for c, row in zip(polygons, scenario.row_numbers(CLOSURES_GEOJSON, len(polygons), first=1))]
-    for closure, file, row, fieldname in located:
-        if not closure.applies_to(network.profile):
-            continue
-        try:
-            closed_edge_mask(network.edges, [closure], profile=network.profile)
-        except InputError as exc:
-            problems.append(Problem("; ".join(p.message for p in exc.problems), file, row, fieldname))
-    return problems
 
 
 @dataclass
@@ -646,8 +379,8 @@ def _transfer_frame(scenario, result: DayResult) -> pd.DataFrame:
                  and t.load_start_s >= loan.arrive_s]
         rows.append({"kind": "vehicle", "vehicle_id": loan.vehicle_id, "from_depot": depots[loan.from_depot].id,
                      "from_locality": depots[loan.from_depot].locality, "to_depot": depots[loan.to_depot].id,
-                     "to_locality": depots[loan.to_depot].locality, "depart": format_hhmm(loan.depart_s),
-                     "arrive": format_hhmm(loan.arrive_s), "commodities": _commodities_of(result, trips),
+                     "to_locality": depots[loan.to_depot].locality, "depart": format_hhmm(loan.depart_s, exact=False),
+                     "arrive": format_hhmm(loan.arrive_s, exact=False), "commodities": _commodities_of(result, trips),
                      "reason_code": loan.reason_code})
     locality_of = {p.id: p.locality for p in result.served_points}
     flows: dict[tuple[int, str], list[str]] = {}
@@ -683,39 +416,6 @@ def _ward_frame(stops: pd.DataFrame, zone_of) -> gpd.GeoDataFrame:
     }, geometry=wards.geometry.values, crs=4326)
     frame["served_share"] = np.where(frame["demand_kg"] > 0, frame["delivered_kg"] / frame["demand_kg"], 1.0)
     return frame[WARD_COLUMNS]
-
-
-def fairness_by_grade(wards: pd.DataFrame | None) -> dict[str, dict[str, float]]:
-    """Per zone grade (green first), over wards with demand: the smallest ward share, the grade's share of its
-    demand delivered (``mean_share``, weighted by demand) and the spread (largest minus smallest ward share)."""
-    if wards is None or not len(wards):
-        return {}
-    with_demand = wards[pd.to_numeric(wards["demand_kg"], errors="coerce") > 0]
-    out = {}
-    for grade in sorted(set(with_demand["zone"].astype(str)), key=lambda g: (PRIORITY_OF_GRADE.get(g, 9), g)):
-        group = with_demand[with_demand["zone"].astype(str) == grade]
-        share = pd.to_numeric(group["served_share"], errors="coerce")
-        mean = float(group["delivered_kg"].sum() / group["demand_kg"].sum())
-        out[grade] = {"min_share": round(float(share.min()), 4), "mean_share": round(mean, 4),
-                      "spread": round(float(share.max() - share.min()), 4)}
-    return out
-
-
-def cross_locality(transfers: pd.DataFrame | None) -> pd.DataFrame:
-    """The rows of :attr:`Plan.transfers` that cross from one locality into another."""
-    if transfers is None or not len(transfers) or not {"from_locality", "to_locality"} <= set(transfers.columns):
-        return pd.DataFrame(columns=TRANSFER_COLUMNS)
-    return transfers[transfers["from_locality"].astype(str) != transfers["to_locality"].astype(str)]
-
-
-def transfers_by_locality(transfers: pd.DataFrame | None) -> dict[str, float]:
-    """Kilograms of every flow between localities, keyed ``"<from> → <to>"``."""
-    cross = cross_locality(transfers)
-    if not len(cross):
-        return {}
-    keys = cross["from_locality"].astype(str) + " → " + cross["to_locality"].astype(str)
-    kg = pd.to_numeric(cross["kg"], errors="coerce").fillna(0.0)
-    return {str(k): round(float(v), 1) for k, v in kg.groupby(keys, sort=False).sum().items()}
 
 
 def _kpis(result: DayResult, routes, legs, stops, unserved, depot_frame, transfers, wards) -> dict:
