@@ -327,7 +327,8 @@ def _allowed_depots(problem: routing.RoutingProblem, depots: Sequence[Depot], po
 
 
 def _assign(scenario: Scenario, problem: routing.RoutingProblem, points: Sequence[DemandPoint],
-            truck_s: np.ndarray, options: DayOptions) -> tuple[Assignment, dict[str, int], list[StockFlow]]:
+            truck_s: np.ndarray, options: DayOptions, deadline: float) -> tuple[Assignment, dict[str, int],
+                                                                                  list[StockFlow]]:
     """Three passes over what is still unassigned, each within the stock the earlier ones left: whole wards
     to depots of their own locality whose own vehicles can serve them, then single points to any depot of
     their own locality (wards that fit no depot's remaining stock whole; the depot's stock may then go out
@@ -348,7 +349,7 @@ def _assign(scenario: Scenario, problem: routing.RoutingProblem, points: Sequenc
             break
         done = assign_depots(stock, [points[k] for k in left], np.where(allowed, truck_s, np.inf)[:, left],
                              level=level, max_depots=options.max_depots, close=options.close_depots,
-                             time_limit_s=options.time_limit_s, seed=options.seed,
+                             time_limit_s=max(1e-3, deadline - time.monotonic()), seed=options.seed,
                              node_limit=options.assignment_nodes)
         first = first or done
         depot_of.update({p: index[d] for p, d in done.depot_of().items()})
@@ -428,8 +429,10 @@ class _Rounds:
         return [s for s, kg in self.remaining.items() if kg > 1e-6 and self.depot_of[s] == depot]
 
 
-def _travel_s(problem: routing.RoutingProblem, profile: str, a: int, b: int) -> int:
-    return routing.ceil_s(float(problem.time_s[profile][problem.depots[a].location, problem.depots[b].location]))
+def _travel_s(problem: routing.RoutingProblem, profile: str, a: int, b: int) -> float:
+    """Whole seconds from depot ``a`` to depot ``b`` (``inf`` without a road, e.g. behind a closure)."""
+    seconds = float(problem.time_s[profile][problem.depots[a].location, problem.depots[b].location])
+    return float(routing.ceil_s(seconds)) if math.isfinite(seconds) else math.inf
 
 
 def _lent(state: VehicleDay, problem: routing.RoutingProblem, to: int) -> tuple[routing.Vehicle, int, int] | None:
@@ -437,10 +440,11 @@ def _lent(state: VehicleDay, problem: routing.RoutingProblem, to: int) -> tuple[
     v, depot = state.vehicle, problem.depots[to]
     if state.trips_left < 1:
         return None
-    go = _travel_s(problem, v.profile, state.base, to)
-    back = _travel_s(problem, v.profile, to, state.home)
-    if not math.isfinite(go + back):
+    go_s = _travel_s(problem, v.profile, state.base, to)
+    back_s = _travel_s(problem, v.profile, to, state.home)
+    if not math.isfinite(go_s + back_s):
         return None
+    go, back = int(go_s), int(back_s)
     leave = max(state.free_from_s, v.shift_start_s)
     start = max(leave + go, depot.open_s)
     end = v.shift_end_s - back
@@ -553,7 +557,8 @@ def assign_day(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mappin
     after both passes, and the stock sent into other localities."""
     problem, served_points, _, _ = _day_problem(scenario, points, time_s, dist_m, options)
     n = len(scenario.depots)
-    return _assign(scenario, problem, served_points, np.asarray(time_s["truck"])[:n, n:], options)
+    return _assign(scenario, problem, served_points, np.asarray(time_s["truck"])[:n, n:], options,
+                   time.monotonic() + options.time_limit_s)
 
 
 def plan_day(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mapping[str, np.ndarray],
@@ -630,7 +635,7 @@ def _plan_once(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mappin
     moved = {v.id: (ids.index(v.home_depot), homes[v.id]) for v in scenario.vehicles()
              if homes[v.id] is not None and homes[v.id] != ids.index(v.home_depot)}
     assignment, depot_of, flows = _assign(scenario, problem, served_points, np.asarray(time_s["truck"])[:n, n:],
-                                          options)
+                                          options, deadline)
     index_of = {p.id: k for k, p in enumerate(points)}
     localities = [p.locality for p in points]
     rounds = _Rounds(
