@@ -5,6 +5,8 @@ Plans the default day three ways on the same fleet and stock and prints, side by
 * ``coordinated``: the product's default (locality-first assignment, lending rounds, fair shares);
 * ``no lending``: every depot with its own vehicles only (``--no-lending``);
 * ``no fair shares``: lending, but all-or-nothing per drop point;
+* ``Ninh Hòa +10 trucks``: the coordinated plan with ten more 5 t trucks at the Ninh Hòa warehouse (the what-if
+  that used to lower Ninh Hòa's own service, its stock being sent elsewhere);
 
 then, for the coordinated plan, the rule checks of issue 13: stops beyond reach, cross-locality deliveries
 without a listed transfer, the smallest ward share per short grade (per locality and province-wide) against
@@ -74,12 +76,17 @@ def main() -> None:
     args = parser.parse_args()
     scenario = load_scenario(None)
     base = PlanOptions(effort=args.effort, seed=args.seed)
+    trucks = next(vt for vt in scenario.vehicle_types if vt.home_depot == "KHO-NINH-HOA" and vt.capacity_kg == 5000)
+    more = dataclasses.replace(scenario, vehicle_types=(*scenario.vehicle_types, dataclasses.replace(
+        trucks, id="QS-5T-NH-EXTRA", name=trucks.name + " (+10)", count=10)))
     plans = {}
     print(f"{'variant':<16} {'delivered':>10} {'share':>7} {'km':>12} {'hours':>9} {'used':>8}")
-    for name, options in (("coordinated", base), ("no lending", dataclasses.replace(base, lend=False)),
-                          ("no fair shares", dataclasses.replace(base, fair_shares=False))):
+    for name, day, options in (("coordinated", scenario, base),
+                               ("no lending", scenario, dataclasses.replace(base, lend=False)),
+                               ("no fair shares", scenario, dataclasses.replace(base, fair_shares=False)),
+                               ("Ninh Hòa +10", more, base)):
         started = time.monotonic()
-        plans[name] = run_plan(scenario, options=options)
+        plans[name] = run_plan(day, options=options)
         print(_row(name, plans[name], time.monotonic() - started), flush=True)
     print()
     _rules(plans["coordinated"], scenario)

@@ -18,8 +18,9 @@ from optimizer.plan.model import (
     fairness_by_grade,
     transfers_by_locality,
 )
-from optimizer.plan.pipeline import DEFAULT_TIME_LIMIT_S, STAGES, PlanOptions, plan_assignment, run_plan
+from optimizer.plan.pipeline import STAGES, plan_assignment, run_plan
 from optimizer.plan.validation import ValidationReport, validate_scenario
+from optimizer.solve.coordinator import DEFAULT_TIME_LIMIT_S, PlanOptions
 
 __all__ = [
     "DEFAULT_TIME_LIMIT_S", "DEPOT_COLUMNS", "LEG_COLUMNS", "ROUTE_COLUMNS", "STAGES", "STOP_COLUMNS",

@@ -9,7 +9,6 @@ import dataclasses
 import math
 from collections import Counter
 from dataclasses import dataclass
-from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -33,7 +32,7 @@ from optimizer.plan.model import (
     transfers_by_locality,
 )
 from optimizer.plan.validation import validate_scenario
-from optimizer.solve.coordinator import DayOptions, DayResult, assign_day, plan_day
+from optimizer.solve.coordinator import DayResult, PlanOptions, assign_day, plan_day
 from optimizer.solve.diagnosis import diagnose
 from optimizer.solve.reasons import reason_text
 
@@ -41,61 +40,10 @@ from optimizer.solve.reasons import reason_text
 # The pipeline
 # --------------------------------------------------------------------------------------------------
 
-#: The product's one default time limit (seconds) of the whole solve, assignment and routing together. It is
-#: a safety cap: every search stops on a deterministic budget long before it on an ordinary machine.
-DEFAULT_TIME_LIMIT_S = 600.0
-
 #: Stages reported to a progress callback, in order.
 STAGES = ("validate", "network", "demand", "matrix", "assignment", "routing", "outputs")
 
 
-@dataclass(frozen=True, kw_only=True)
-class PlanOptions:
-    """How to plan the day.
-
-    Attributes
-    ----------
-    time_limit_s
-        Safety cap of the whole solve (assignment, then routing with whatever time is left). The searches
-        stop on deterministic budgets (``assignment_nodes``, ``effort``), so the same scenario, options and
-        seed give the same plan on a quiet or a busy machine; :attr:`Plan.cut_by_time_limit` says when the
-        cap fired instead.
-    effort
-        Scales the routing's search budgets (see :class:`optimizer.solve.routing.RoutingOptions`): 1 is the
-        tuned default, less plans faster.
-    seed
-        The same scenario and seed give the same plan.
-    level
-        Depot assignment per ``ward`` (a ward team deals with one warehouse; solves in seconds) or per drop
-        ``point`` (finer, but the day-sized model rarely finishes: see ``assignment_nodes``).
-    assignment_nodes
-        Deterministic budget of the assignment's branch and bound (nodes), so the same day gives the same
-        assignment.
-    max_depots, close_depots
-        Assignment options (see :func:`optimizer.solve.assignment.assign_depots`).
-    idle_closed
-        Vehicles of a closed depot stay idle instead of moving to the nearest open depot of its locality.
-    lend
-        Lend vehicles with time and trips left to depots whose own vehicles could not serve all their points
-        (own locality first); off, every depot works with its own vehicles only.
-    fair_shares
-        When the routes cannot serve a grade of a locality in full, plan the day again delivering the same
-        share at every point of that grade (partial deliveries), so no ward of the grade is left at 0 %.
-    balance
-        Even out route durations across vehicles.
-    """
-
-    time_limit_s: float = DEFAULT_TIME_LIMIT_S
-    effort: float = 1.0
-    seed: int = 0
-    level: Literal["point", "ward"] = "ward"
-    assignment_nodes: int = 500
-    max_depots: int | None = None
-    close_depots: tuple[str, ...] = ()
-    idle_closed: bool = False
-    lend: bool = True
-    fair_shares: bool = True
-    balance: bool = False
 
 
 @dataclass
@@ -154,15 +102,6 @@ def _prepare(scenario, step) -> _Day:
     return _Day(networks=networks, points=points, located=_locate(list(scenario.depots), points, networks))
 
 
-def _day_options(options: PlanOptions, time_limit_s: float) -> DayOptions:
-    return DayOptions(
-        time_limit_s=time_limit_s, seed=options.seed, effort=options.effort, balance=options.balance,
-        level=options.level, assignment_nodes=options.assignment_nodes, max_depots=options.max_depots,
-        close_depots=options.close_depots, idle_closed=options.idle_closed, lend=options.lend,
-        fair_shares=options.fair_shares,
-    )
-
-
 def _matrices(day: _Day) -> tuple[dict, dict]:
     located = day.located
     return ({p: m.time_s for p, m in located.matrices.items()}, {p: m.dist_m for p, m in located.matrices.items()})
@@ -179,7 +118,7 @@ def plan_assignment(scenario, *, options: PlanOptions | None = None, progress=No
     day = _prepare(scenario, step)
     step("assignment")
     time_s, dist_m = _matrices(day)
-    return assign_day(scenario, day.points, time_s, dist_m, _day_options(options, options.time_limit_s))[0]
+    return assign_day(scenario, day.points, time_s, dist_m, options)[0]
 
 
 def run_plan(scenario, *, options: PlanOptions | None = None, progress=None) -> Plan:
@@ -206,7 +145,7 @@ def run_plan(scenario, *, options: PlanOptions | None = None, progress=None) -> 
     step("assignment")
     time_s, dist_m = _matrices(day)
     step("routing")
-    result = plan_day(scenario, day.points, time_s, dist_m, _day_options(options, options.time_limit_s))
+    result = plan_day(scenario, day.points, time_s, dist_m, options)
     opened = _reachable_without_closures(scenario, day, result)
     diagnosis = diagnose(result, day.points, reachable_without_closures=opened)
     return _tabulate(scenario, day, result, diagnosis, options)

@@ -20,8 +20,9 @@ Stages, each deterministic:
    returns home before its shift ends. Rounds repeat until one delivers nothing more, so no depot's spare
    vehicles and stock could still serve a point left unserved (up to the routing's own search).
 
-Every loan and every stock flow into another locality is returned as a :class:`Loan` or :class:`StockFlow`
-with its reason code (:data:`optimizer.solve.reasons.TRANSFER_REASONS`).
+Stages 1 to 3 are :mod:`optimizer.solve.allocation`. Every loan and every stock flow into another locality is
+returned as a :class:`Loan` or :class:`~optimizer.solve.allocation.StockFlow` with its reason code
+(:data:`optimizer.solve.reasons.TRANSFER_REASONS`).
 """
 
 from __future__ import annotations
@@ -36,16 +37,24 @@ from typing import Literal
 
 import numpy as np
 
-from optimizer.scenario import DemandPoint, Depot, Scenario
-from optimizer.scenario.model import GRADES, PRIORITY_OF_GRADE
-from optimizer.scenario.model import Vehicle as FleetVehicle
+from optimizer.scenario import DemandPoint, Scenario
 from optimizer.solve import routing
-from optimizer.solve.assignment import Assignment, assign_depots
+from optimizer.solve.allocation import (
+    FAIR_WEIGHT_RANGE,
+    StockFlow,
+    assign_locality_first,
+    fair_weights,
+    grade_of,
+    moved_homes,
+    ration_stock,
+    rationed,
+    routing_vehicles,
+    servable,
+)
+from optimizer.solve.assignment import Assignment
 
-__all__ = ["DayOptions", "DayResult", "Loan", "StockFlow", "VehicleDay", "plan_day", "fair_weights"]
+__all__ = ["DEFAULT_TIME_LIMIT_S", "PlanOptions", "DayResult", "Loan", "VehicleDay", "assign_day", "plan_day"]
 
-#: Weight of a ward's first kilogram against its last (stop weights run from this down to 1).
-FAIR_WEIGHT_RANGE = 16.0
 #: A lent vehicle must have at least this long at the other depot to be worth sending.
 MIN_LOAN_S = 45 * 60
 #: Lenders per depot and round: enough capacity for this multiple of the depot's unserved kilograms.
@@ -59,14 +68,50 @@ FAIR_STEP = 0.005
 MAX_ROUNDS = 4
 
 
-@dataclass(frozen=True, kw_only=True)
-class DayOptions:
-    """How to plan the day (see :class:`optimizer.plan.PlanOptions`, which fills this)."""
+#: The product's one default time limit (seconds) of the whole solve, assignment and routing together. It is
+#: a safety cap: every search stops on a deterministic budget long before it on an ordinary machine.
+DEFAULT_TIME_LIMIT_S = 600.0
 
-    time_limit_s: float
-    seed: int = 0
+
+@dataclass(frozen=True, kw_only=True)
+class PlanOptions:
+    """How to plan the day.
+
+    Attributes
+    ----------
+    time_limit_s
+        Safety cap of the whole solve (assignment, routes and lending together). The searches
+        stop on deterministic budgets (``assignment_nodes``, ``effort``), so the same scenario, options and
+        seed give the same plan on a quiet or a busy machine; :attr:`Plan.cut_by_time_limit` says when the
+        cap fired instead.
+    effort
+        Scales the routing's search budgets (see :class:`optimizer.solve.routing.RoutingOptions`): 1 is the
+        tuned default, less plans faster.
+    seed
+        The same scenario and seed give the same plan.
+    level
+        Depot assignment per ``ward`` (a ward team deals with one warehouse; solves in seconds) or per drop
+        ``point`` (finer, but the day-sized model rarely finishes: see ``assignment_nodes``).
+    assignment_nodes
+        Deterministic budget of the assignment's branch and bound (nodes), so the same day gives the same
+        assignment.
+    max_depots, close_depots
+        Assignment options (see :func:`optimizer.solve.assignment.assign_depots`).
+    idle_closed
+        Vehicles of a closed depot stay idle instead of moving to the nearest open depot of its locality.
+    lend
+        Lend vehicles with time and trips left to depots whose own vehicles could not serve all their points
+        (own locality first); off, every depot works with its own vehicles only.
+    fair_shares
+        When the routes cannot serve a grade of a locality in full, plan the day again delivering the same
+        share at every point of that grade (partial deliveries), so no ward of the grade is left at 0 %.
+    balance
+        Even out route durations across vehicles.
+    """
+
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S
     effort: float = 1.0
-    balance: bool = False
+    seed: int = 0
     level: Literal["point", "ward"] = "ward"
     assignment_nodes: int = 500
     max_depots: int | None = None
@@ -74,6 +119,7 @@ class DayOptions:
     idle_closed: bool = False
     lend: bool = True
     fair_shares: bool = True
+    balance: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,16 +137,6 @@ class Loan:
     arrive_s: int
     home_by_s: int
     reason_code: str
-
-
-@dataclass(frozen=True)
-class StockFlow:
-    """Stock of ``depot`` assigned to a point of another locality (the locality's own stock fell short)."""
-
-    depot: int
-    point_id: str
-    kg: dict[str, float]
-    reason_code: str = "stock_short"
 
 
 @dataclass
@@ -187,182 +223,6 @@ class DayResult:
 
 
 # --------------------------------------------------------------------------------------------------
-# Fleet and stock
-# --------------------------------------------------------------------------------------------------
-
-
-def _moved_homes(scenario: Scenario, time_s: np.ndarray, close: Sequence[str], idle: bool) -> dict[str, int | None]:
-    """Home depot index of each vehicle after closures: moved to the nearest open depot of its locality."""
-    index = {d.id: j for j, d in enumerate(scenario.depots)}
-    closed = set(close)
-    homes: dict[str, int | None] = {}
-    for v in scenario.vehicles():
-        j = index[v.home_depot]
-        if v.home_depot not in closed:
-            homes[v.id] = j
-            continue
-        locality = scenario.depots[j].locality
-        options = [(float(time_s[j, k]), k) for k, d in enumerate(scenario.depots)
-                   if d.id not in closed and d.locality == locality and math.isfinite(time_s[j, k])]
-        homes[v.id] = None if idle or not options else min(options)[1]
-    return homes
-
-
-def _window(v: FleetVehicle, scenario: Scenario) -> tuple[int, int]:
-    """The vehicle's shift within the operating day and outside the curfew."""
-    t = scenario.time
-    start, end = max(v.shift_start_s, t.operating_start_s), min(v.shift_end_s, t.operating_end_s)
-    for a, b in t.curfew_intervals():
-        if a <= start < b:
-            start = b
-        if a < end <= b:
-            end = a
-    return start, max(start, end)
-
-
-def _routing_vehicles(scenario: Scenario, homes: Mapping[str, int | None]) -> list[routing.Vehicle]:
-    out = []
-    for v in scenario.vehicles():
-        home = homes[v.id]
-        if home is None:
-            continue
-        start, end = _window(v, scenario)
-        out.append(routing.Vehicle(
-            id=v.id, capacity_kg=v.capacity_kg, depot=home, profile=v.profile, shift_start_s=start,
-            shift_end_s=end, max_duration_s=v.max_duration_s, cost_per_km=v.cost_per_km_vnd / 1000.0,
-            cost_per_hour=v.cost_per_hour_vnd / 1000.0, fixed_cost=v.fixed_cost_vnd / 1000.0,
-            max_trips=v.max_trips, max_reach_m=None if v.max_reach_km is None else v.max_reach_km * 1000.0,
-        ))
-    return out
-
-
-def ration_stock(scenario: Scenario, points: Sequence[DemandPoint]) -> dict[str, dict[str, float]]:
-    """Grade → commodity → share of demand the province's stock covers, red first (max-min fair in a grade)."""
-    left = dict(scenario.stock_kg())
-    shares: dict[str, dict[str, float]] = {}
-    for grade in sorted(GRADES, key=lambda g: -PRIORITY_OF_GRADE[g]):
-        need: dict[str, float] = defaultdict(float)
-        for p in points:
-            if _grade_of(scenario, p) == grade:
-                for c, kg in p.demand_kg.items():
-                    need[c] += kg
-        shares[grade] = {}
-        for c in scenario.commodities:
-            have = left.get(c, 0.0)
-            share = 1.0 if need[c] <= have else max(0.0, have / need[c])
-            shares[grade][c] = share
-            left[c] = max(0.0, have - share * need[c])
-    return shares
-
-
-def _rationed(points: Sequence[DemandPoint], scenario: Scenario, shares) -> list[DemandPoint]:
-    out = []
-    for p in points:
-        grade = _grade_of(scenario, p)
-        cut = {c: kg * shares[grade].get(c, 1.0) for c, kg in p.demand_kg.items()}
-        out.append(p if cut == p.demand_kg else dataclasses.replace(p, demand_kg=cut))
-    return out
-
-
-def fair_weights(points: Sequence[DemandPoint]) -> dict[str, float]:
-    """Point id → stop weight: within a ward, points in id order, weighted by how much of the ward comes
-    before them (the first kilograms weigh :data:`FAIR_WEIGHT_RANGE`, the last 1)."""
-    by_ward: dict[str, list[DemandPoint]] = defaultdict(list)
-    for p in points:
-        by_ward[p.ward_id].append(p)
-    weights = {}
-    for members in by_ward.values():
-        total = math.fsum(p.total_kg for p in members) or 1.0
-        before = 0.0
-        for p in sorted(members, key=lambda p: p.id):
-            middle = (before + p.total_kg / 2) / total
-            weights[p.id] = float(FAIR_WEIGHT_RANGE ** (1.0 - middle))
-            before += p.total_kg
-    return weights
-
-
-# --------------------------------------------------------------------------------------------------
-# Assignment, locality first
-# --------------------------------------------------------------------------------------------------
-
-
-def _servable(problem: routing.RoutingProblem, vehicles: Sequence[routing.Vehicle], stop: routing.Stop) -> bool:
-    """Whether any of ``vehicles`` may enter the stop's zone, has a road to it and has it within reach."""
-    for v in vehicles:
-        if stop.allowed_profiles is not None and v.profile not in stop.allowed_profiles:
-            continue
-        home = problem.depots[v.depot].location
-        there = float(problem.time_s[v.profile][home, stop.location])
-        back = float(problem.time_s[v.profile][stop.location, home])
-        if math.isfinite(there + back) and routing.within_reach(problem, v, stop.location):
-            return True
-    return False
-
-
-def _allowed_depots(problem: routing.RoutingProblem, depots: Sequence[Depot], points: Sequence[DemandPoint],
-                    *, own_locality: bool, lenders: bool) -> np.ndarray:
-    """``(depots, points)``: whether the depot may serve the point.
-
-    The depot's own vehicles must be able to serve it (zone rule, road, reach), or with ``lenders`` any vehicle
-    of the depot's locality working from it (reach still counted from its home); with ``own_locality`` the
-    depot must be in the point's locality.
-    """
-    fleets: dict[int, list[routing.Vehicle]] = defaultdict(list)
-    for v in problem.vehicles:
-        if lenders:
-            for j, depot in enumerate(depots):
-                if depot.locality == depots[v.depot].locality:
-                    home = v.reach_from if v.reach_from is not None else problem.depots[v.depot].location
-                    fleets[j].append(dataclasses.replace(v, depot=j, reach_from=home))
-        else:
-            fleets[v.depot].append(v)
-    allowed = np.zeros((len(depots), len(points)), dtype=bool)
-    for k, (stop, point) in enumerate(zip(problem.stops, points)):
-        for j, depot in enumerate(depots):
-            if own_locality and depot.locality != point.locality:
-                continue
-            # A depot without vehicles may still serve: lent vehicles load there.
-            allowed[j, k] = not fleets[j] or _servable(problem, fleets[j], stop)
-    return allowed
-
-
-def _assign(scenario: Scenario, problem: routing.RoutingProblem, points: Sequence[DemandPoint],
-            truck_s: np.ndarray, options: DayOptions, deadline: float) -> tuple[Assignment, dict[str, int],
-                                                                                  list[StockFlow]]:
-    """Three passes over what is still unassigned, each within the stock the earlier ones left: whole wards
-    to depots of their own locality whose own vehicles can serve them, then single points to any depot of
-    their own locality (wards that fit no depot's remaining stock whole; the depot's stock may then go out
-    with vehicles lent to it), then single points to any locality's remaining stock."""
-    depots = list(scenario.depots)
-    index = {d.id: j for j, d in enumerate(depots)}
-    own = _allowed_depots(problem, depots, points, own_locality=True, lenders=False)
-    helped = _allowed_depots(problem, depots, points, own_locality=True, lenders=True)
-    anywhere = _allowed_depots(problem, depots, points, own_locality=False, lenders=True)
-    passes: list[tuple[np.ndarray, Literal["point", "ward"]]] = [
-        (own, options.level), (helped, "point"), (anywhere, "point")]
-    depot_of: dict[str, int] = {}
-    stock = depots
-    first: Assignment | None = None
-    for allowed, level in passes:
-        left = [k for k, p in enumerate(points) if p.id not in depot_of and p.total_kg > 0]
-        if first is not None and not left:
-            break
-        done = assign_depots(stock, [points[k] for k in left], np.where(allowed, truck_s, np.inf)[:, left],
-                             level=level, max_depots=options.max_depots, close=options.close_depots,
-                             time_limit_s=max(1e-3, deadline - time.monotonic()), seed=options.seed,
-                             node_limit=options.assignment_nodes)
-        first = first or done
-        depot_of.update({p: index[d] for p, d in done.depot_of().items()})
-        used = {(r.depot_id, r.commodity): r.load_kg for r in done.depots.itertuples()}
-        stock = [dataclasses.replace(d, stock_kg={c: max(0.0, kg - used.get((d.id, c), 0.0))
-                                                  for c, kg in d.stock_kg.items()}) for d in stock]
-    assert first is not None
-    flows = [StockFlow(depot=depot_of[p.id], point_id=p.id, kg=dict(p.demand_kg)) for p in points
-             if p.id in depot_of and depots[depot_of[p.id]].locality != p.locality]
-    return first, depot_of, flows
-
-
-# --------------------------------------------------------------------------------------------------
 # Routing rounds
 # --------------------------------------------------------------------------------------------------
 
@@ -372,7 +232,7 @@ class _Rounds:
     """Mutable state of the routing rounds."""
 
     problem: routing.RoutingProblem
-    options: DayOptions
+    options: PlanOptions
     deadline: float
     states: dict[str, VehicleDay]
     remaining: dict[int, float]  # stop index → kg left
@@ -464,7 +324,7 @@ def _may_leave(state: VehicleDay, rounds: _Rounds, localities: Sequence[str]) ->
     problem = rounds.problem
     home_vehicle = dataclasses.replace(state.vehicle, depot=state.home, reach_from=None)
     for s, kg in rounds.remaining.items():
-        if kg > 1e-6 and localities[s] == state.locality and _servable(problem, [home_vehicle], problem.stops[s]):
+        if kg > 1e-6 and localities[s] == state.locality and servable(problem, [home_vehicle], problem.stops[s]):
             return False
     return True
 
@@ -493,7 +353,7 @@ def _lend_round(rounds: _Rounds, depot_localities: Sequence[str], localities: Se
             if (phase == "same") != same or (not same and not _may_leave(state, rounds, localities)):
                 continue
             lent = _lent(state, problem, d)
-            if lent is not None and any(_servable(problem, [lent[0]], problem.stops[s]) for s in stops):
+            if lent is not None and any(servable(problem, [lent[0]], problem.stops[s]) for s in stops):
                 offers.append((_travel_s(problem, state.vehicle.profile, state.base, d), vid, lent))
         offers.sort(key=lambda o: (o[0], o[1]))
         chosen: list[tuple[str, tuple[routing.Vehicle, int, int]]] = []
@@ -523,7 +383,7 @@ def _lend_round(rounds: _Rounds, depot_localities: Sequence[str], localities: Se
 
 
 def _day_problem(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mapping[str, np.ndarray],
-                 dist_m: Mapping[str, np.ndarray], options: DayOptions,
+                 dist_m: Mapping[str, np.ndarray], options: PlanOptions,
                  fair_share: Mapping[tuple[str, str], float] | None = None):
     """The day as one routing problem (vehicles at their homes after closures), the rationed points and shares.
 
@@ -531,11 +391,11 @@ def _day_problem(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mapp
     """
     depots = list(scenario.depots)
     n = len(depots)
-    homes = _moved_homes(scenario, time_s["truck"], options.close_depots, options.idle_closed)
+    homes = moved_homes(scenario, time_s["truck"], options.close_depots, options.idle_closed)
     shares = ration_stock(scenario, points)
-    served_points = _rationed(points, scenario, shares)
+    served_points = rationed(points, scenario, shares)
     weights = fair_weights(points)
-    scale = [(fair_share or {}).get((p.locality, _grade_of(scenario, p)), 1.0)
+    scale = [(fair_share or {}).get((p.locality, grade_of(scenario, p)), 1.0)
              for p in served_points]
     stops = [routing.Stop(
         id=p.id, location=n + k, demand_kg=p.total_kg * scale[k], tw_start_s=p.tw_start_s, tw_end_s=p.tw_end_s,
@@ -545,13 +405,13 @@ def _day_problem(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mapp
     problem = routing.RoutingProblem(
         depots=[routing.Depot(id=d.id, location=j, open_s=d.open_s, close_s=d.close_s, load_time_s=d.load_time_s)
                 for j, d in enumerate(depots)],
-        stops=stops, vehicles=_routing_vehicles(scenario, homes), time_s=time_s, dist_m=dist_m,
+        stops=stops, vehicles=routing_vehicles(scenario, homes), time_s=time_s, dist_m=dist_m,
     )
     return problem, served_points, shares, homes
 
 
 def assign_day(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mapping[str, np.ndarray],
-               dist_m: Mapping[str, np.ndarray], options: DayOptions) -> tuple[Assignment, dict[str, int],
+               dist_m: Mapping[str, np.ndarray], options: PlanOptions) -> tuple[Assignment, dict[str, int],
                                                                                 list[StockFlow]]:
     """Only the locality-first assignment: the first pass's :class:`Assignment`, every point's depot index
     after both passes, and the stock sent into other localities."""
@@ -561,8 +421,16 @@ def assign_day(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mappin
                    time.monotonic() + options.time_limit_s)
 
 
+def _assign(scenario: Scenario, problem: routing.RoutingProblem, points: Sequence[DemandPoint],
+            truck_s: np.ndarray, options: PlanOptions, deadline: float) -> tuple[Assignment, dict[str, int],
+                                                                                  list[StockFlow]]:
+    return assign_locality_first(scenario, problem, points, truck_s, level=options.level,
+                                 max_depots=options.max_depots, close=options.close_depots, seed=options.seed,
+                                 node_limit=options.assignment_nodes, deadline=deadline)
+
+
 def plan_day(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mapping[str, np.ndarray],
-             dist_m: Mapping[str, np.ndarray], options: DayOptions) -> DayResult:
+             dist_m: Mapping[str, np.ndarray], options: PlanOptions) -> DayResult:
     """Plan the day's deliveries as described in the module docstring.
 
     Parameters
@@ -574,7 +442,7 @@ def plan_day(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mapping[
     time_s, dist_m
         Per vehicle profile, square matrices over the depots (first, in scenario order) and then the points.
     options
-        :class:`DayOptions`.
+        :class:`PlanOptions`.
     """
     started = time.monotonic()
     deadline = started + options.time_limit_s
@@ -596,17 +464,12 @@ def plan_day(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mapping[
     return dataclasses.replace(result, solve_time_s=time.monotonic() - started, fair_share=used)
 
 
-def _grade_of(scenario: Scenario, point: DemandPoint) -> str:
-    zone = scenario.zones_by_ward.get(point.ward_id)
-    return zone.grade if zone is not None else "green"
-
-
 def _groups(scenario: Scenario, result: DayResult) -> dict[tuple[str, str], tuple[float, bool]]:
     """(locality, grade) → (share of its demand after rationing delivered, whether the routes left some)."""
     wanted: dict[tuple[str, str], float] = defaultdict(float)
     got: dict[tuple[str, str], float] = defaultdict(float)
     for point in result.served_points:
-        key = (point.locality, _grade_of(scenario, point))
+        key = (point.locality, grade_of(scenario, point))
         wanted[key] += point.total_kg
         got[key] += result.delivered_kg.get(point.id, 0.0)
     return {key: (got[key] / kg, got[key] < kg * (1 - 1e-3)) for key, kg in sorted(wanted.items()) if kg > 0}
@@ -617,14 +480,14 @@ def _smallest(scenario: Scenario, result: DayResult, key: tuple[str, str]) -> fl
     wanted: dict[str, float] = defaultdict(float)
     got: dict[str, float] = defaultdict(float)
     for point in result.served_points:
-        if (point.locality, _grade_of(scenario, point)) == key:
+        if (point.locality, grade_of(scenario, point)) == key:
             wanted[point.ward_id] += point.total_kg
             got[point.ward_id] += result.delivered_kg.get(point.id, 0.0)
     return min((got[w] / kg for w, kg in wanted.items() if kg > 0), default=1.0)
 
 
 def _plan_once(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mapping[str, np.ndarray],
-               dist_m: Mapping[str, np.ndarray], options: DayOptions, deadline: float,
+               dist_m: Mapping[str, np.ndarray], options: PlanOptions, deadline: float,
                fair_share: Mapping[tuple[str, str], float]) -> DayResult:
     """Assignment, routes with own vehicles, lending rounds."""
     started = time.monotonic()
@@ -660,7 +523,7 @@ def _plan_once(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mappin
 
 
 def _lend_rounds(rounds: _Rounds, depot_localities: Sequence[str], localities: Sequence[str],
-                 options: DayOptions) -> None:
+                 options: PlanOptions) -> None:
     for phase in ("same", "other") if options.lend else ():
         for _ in range(MAX_ROUNDS):
             if _lend_round(rounds, depot_localities, localities, phase) < 1.0:
