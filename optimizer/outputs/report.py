@@ -31,6 +31,7 @@ from optimizer.outputs.kpis import closed_depots, plan_kpis
 from optimizer.outputs.resources import asset_text, labels, reason_words
 from optimizer.outputs.summary import flow_lines, summary_frame
 from optimizer.plan import Plan
+from optimizer.solve.reasons import reason_text
 
 
 def _json_default(value):
@@ -214,6 +215,14 @@ def write_assignment_files(assignment, folder: str | Path) -> None:
         write_csv(assignment.unassigned, staging / "unassigned.csv")
 
 
+def _unserved_table(plan: Plan) -> pd.DataFrame:
+    """``unserved.csv``: each reason in English (``reason``) and, in a column of its own, in Vietnamese."""
+    table = plan.unserved.copy()
+    table.insert(table.columns.get_loc("reason") + 1, "reason_vi",
+                 [reason_text(code, "vi") for code in table["reason_code"]])
+    return table
+
+
 def write_route_files(plan: Plan, folder: str | Path) -> None:
     """Write the routing files only (``routes.csv``, ``plan.json``, ``unserved.csv``), all or nothing."""
     with staged_folder(folder) as staging:
@@ -225,7 +234,7 @@ def _write_core(plan: Plan, staging: Path) -> None:
         json.dumps(plan_to_json(plan), ensure_ascii=False, indent=1, default=_json_default), encoding="utf-8"
     )
     write_csv(plan.routes, staging / "routes.csv")
-    write_csv(plan.unserved, staging / "unserved.csv")
+    write_csv(_unserved_table(plan), staging / "unserved.csv")
 
 
 def write_outputs(plan: Plan, folder: str | Path, *, lang: str = "vi",

@@ -75,11 +75,13 @@ def _solver_lines(k, text: dict, f: Fmt) -> list[str]:
     lines = []
     a, r = k.assignment, k.routing
     if a:
-        lines.append(text["assignment"].format(status=a.get("status"), gap=f"{f.num(100 * (a.get('gap') or 0), 2)}%",
+        status = text["statuses"].get(str(a.get("status")), a.get("status"))
+        lines.append(text["assignment"].format(status=status, gap=f"{f.num(100 * (a.get('gap') or 0), 2)}%",
                                                time=f.num(a.get("solve_time_s"), 1), backend=a.get("backend")))
     if r:
-        lines.append(text["routing"].format(status=r.get("status"), time=f.num(r.get("solve_time_s"), 1),
-                                            stopped_by=r.get("stopped_by")))
+        stopped = text["stopped"].get(str(r.get("stopped_by")), r.get("stopped_by"))
+        lines.append(text["routing"].format(rounds=len(r.get("rounds") or ()), time=f.num(r.get("solve_time_s"), 1),
+                                            stopped_by=stopped))
     return lines
 
 
