@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 
 from optimizer.scenario import DemandPoint, Depot, Scenario
 from optimizer.scenario.model import GRADES, PRIORITY_OF_GRADE
@@ -183,33 +184,81 @@ def assign_locality_first(
     level: Literal["point", "ward"], max_depots: int | None, close: Sequence[str], seed: int, node_limit: int,
     deadline: float,
 ) -> tuple[Assignment, dict[str, int], list[StockFlow]]:
-    """Three passes over what is still unassigned, each within the stock the earlier ones left: whole wards
-    to depots of their own locality whose own vehicles can serve them, then single points to any depot of
-    their own locality (wards that fit no depot's remaining stock whole; the depot's stock may then go out
-    with vehicles lent to it), then single points to any locality's remaining stock."""
+    """Assign priority by priority (red first), each within the stock the higher ones left, in three passes:
+    whole wards to depots of their own locality whose own vehicles can serve them; then single points to any
+    depot of their own locality (wards that fit no depot's remaining stock whole; the depot's stock may then
+    go out with vehicles lent to it); then single points to any locality's remaining stock.
+
+    With ``max_depots``, the depots the first pass opens are the only ones the later passes may use.
+    Returns the passes merged into one :class:`Assignment`, each point's depot index and the stock flows.
+    """
     depots = list(scenario.depots)
     index = {d.id: j for j, d in enumerate(depots)}
-    own = _allowed_depots(problem, depots, points, own_locality=True, lenders=False)
-    helped = _allowed_depots(problem, depots, points, own_locality=True, lenders=True)
-    anywhere = _allowed_depots(problem, depots, points, own_locality=False, lenders=True)
-    passes: list[tuple[np.ndarray, Literal["point", "ward"]]] = [
-        (own, level), (helped, "point"), (anywhere, "point")]
+    steps: list[tuple[Literal["point", "ward"], np.ndarray]] = [
+        (level, _allowed_depots(problem, depots, points, own_locality=True, lenders=False)),
+        ("point", _allowed_depots(problem, depots, points, own_locality=True, lenders=True)),
+        ("point", _allowed_depots(problem, depots, points, own_locality=False, lenders=True)),
+    ]
     depot_of: dict[str, int] = {}
     stock = depots
-    first: Assignment | None = None
-    for allowed, pass_level in passes:
-        left = [k for k, p in enumerate(points) if p.id not in depot_of and p.total_kg > 0]
-        if first is not None and not left:
-            break
-        done = assign_depots(stock, [points[k] for k in left], np.where(allowed, truck_s, np.inf)[:, left],
-                             level=pass_level, max_depots=max_depots, close=close,
-                             time_limit_s=max(1e-3, deadline - time.monotonic()), seed=seed, node_limit=node_limit)
-        first = first or done
-        depot_of.update({p: index[d] for p, d in done.depot_of().items()})
-        used = {(r.depot_id, r.commodity): r.load_kg for r in done.depots.itertuples()}
-        stock = [dataclasses.replace(d, stock_kg={c: max(0.0, kg - used.get((d.id, c), 0.0))
-                                                  for c, kg in d.stock_kg.items()}) for d in stock]
-    assert first is not None
+    parts: list[Assignment] = []
+    shut = list(close)
+    for priority in sorted({p.priority for p in points}, reverse=True):
+        for pass_level, allowed in steps:
+            left = [k for k, p in enumerate(points)
+                    if p.priority == priority and p.id not in depot_of and p.total_kg > 0]
+            if not left:
+                break
+            done = assign_depots(stock, [points[k] for k in left], np.where(allowed, truck_s, np.inf)[:, left],
+                                 level=pass_level, max_depots=max_depots, close=shut,
+                                 time_limit_s=max(1e-3, deadline - time.monotonic()), seed=seed,
+                                 node_limit=node_limit)
+            parts.append(done)
+            if max_depots is not None and len(parts) == 1:
+                shut = [d.id for d, is_open in zip(depots, _opened(done)) if not is_open]
+            depot_of.update({p: index[d] for p, d in done.depot_of().items()})
+            used = {(r.depot_id, r.commodity): r.load_kg for r in done.depots.itertuples()}
+            stock = [dataclasses.replace(d, stock_kg={c: max(0.0, kg - used.get((d.id, c), 0.0))
+                                                      for c, kg in d.stock_kg.items()}) for d in stock]
+    if not parts:  # nothing to deliver: an empty assignment
+        parts.append(assign_depots(depots, [], np.zeros((len(depots), 0)), level=level, close=shut,
+                                   time_limit_s=1.0, seed=seed, node_limit=node_limit))
     flows = [StockFlow(depot=depot_of[p.id], point_id=p.id, kg=dict(p.demand_kg)) for p in points
              if p.id in depot_of and depots[depot_of[p.id]].locality != p.locality]
-    return first, depot_of, flows
+    return _merged(parts, depots), depot_of, flows
+
+
+def _opened(assignment: Assignment) -> list[bool]:
+    """Per depot (in order), whether the assignment opened it."""
+    return assignment.depots.groupby("depot_id", sort=False)["open"].any().tolist()
+
+
+def _merged(parts: Sequence[Assignment], depots: Sequence[Depot]) -> Assignment:
+    """The passes as one assignment: every point's row from the pass that assigned it (else its last one), the
+    depots' loads summed over the passes against their full stock, the solvers' figures added up."""
+    rows = pd.concat([part.points for part in parts], ignore_index=True)
+    assigned = rows[rows["depot_id"] != ""]
+    left = rows[~rows["point_id"].isin(assigned["point_id"])].drop_duplicates("point_id", keep="last")
+    unassigned = pd.concat([part.unassigned for part in parts], ignore_index=True)
+    unassigned = unassigned[~unassigned["point_id"].isin(assigned["point_id"])].drop_duplicates("point_id",
+                                                                                                keep="last")
+    frame = parts[0].depots.drop(columns=["load_kg", "load_share", "open"]).copy()
+    stock = {(d.id, c): kg for d in depots for c, kg in d.stock_kg.items()}
+    frame["stock_kg"] = [stock.get((d, c), 0.0) for d, c in zip(frame["depot_id"], frame["commodity"])]
+    loads = pd.concat([part.depots for part in parts]).groupby(["depot_id", "commodity"], sort=False)
+    frame["load_kg"] = [round(float(loads["load_kg"].sum()[(d, c)]), 3)
+                        for d, c in zip(frame["depot_id"], frame["commodity"])]
+    frame["load_share"] = np.where(frame["stock_kg"] > 0, frame["load_kg"] / frame["stock_kg"].where(
+        frame["stock_kg"] > 0, 1.0), np.nan)
+    frame["open"] = [bool(loads["open"].any()[(d, c)]) for d, c in zip(frame["depot_id"], frame["commodity"])]
+    objective = math.fsum(part.objective for part in parts)
+    bound = math.fsum(part.best_bound for part in parts)
+    return Assignment(
+        level=parts[0].level, points=pd.concat([assigned, left], ignore_index=True),
+        depots=frame[parts[0].depots.columns], unassigned=unassigned.reset_index(drop=True), objective=objective,
+        best_bound=bound, gap=max(0.0, (objective - bound) / max(abs(objective), 1e-9)),
+        status="OPTIMAL" if all(part.status == "OPTIMAL" for part in parts) else "FEASIBLE",
+        solve_time_s=math.fsum(part.solve_time_s for part in parts),
+        backend=", ".join(dict.fromkeys(part.backend for part in parts if part.backend)),
+        cut_by_time_limit=any(part.cut_by_time_limit for part in parts),
+    )
