@@ -381,13 +381,16 @@ def test_plan_json_has_transfers_and_new_figures(plan, tmp_path):
 
 def test_dispatch_sheet_of_a_lent_vehicle(plan):
     transfer = plan.transfers.iloc[0]
-    for lang, words in (("vi", f"Xe rời kho gốc {html.escape(XSS_DEPOT)} lúc {transfer['depart']}, đến kho Kho dự trữ "
-                               f"Ninh Hòa lúc {transfer['arrive']} và nhận hàng tại kho Kho dự trữ Ninh Hòa"),
-                        ("en", f"leaves its home depot {html.escape(XSS_DEPOT)} at {transfer['depart']}, arrives at "
-                               f"depot Kho dự trữ Ninh Hòa at {transfer['arrive']} and loads")):
+    for lang, words in (("vi", f"Xe rời kho {html.escape(XSS_DEPOT)} lúc {transfer['depart']}, đến kho Kho dự trữ "
+                               f"Ninh Hòa lúc {transfer['arrive']} và nhận hàng tại kho Kho dự trữ Ninh Hòa cho "
+                               "chuyến 1"),
+                        ("en", f"leaves depot {html.escape(XSS_DEPOT)} at {transfer['depart']}, arrives at "
+                               f"depot Kho dự trữ Ninh Hòa at {transfer['arrive']} and loads there for trip 1")):
         sheet = dispatch_sheet_html(plan, LENT_VEHICLE, lang=lang)
         assert words in sheet and sheet.index(words) < sheet.index("<h2>"), "said before the trips"
         assert XSS_DEPOT not in sheet
+        home = "Cuối ngày xe về kho gốc" if lang == "vi" else "returns to its home depot"
+        assert home in sheet and sheet.index(home) > sheet.rindex("<h2>"), "and home at the end"
     own = dispatch_sheet_html(plan, "V01")
     assert "Kho gốc" not in own and "lent" not in own
 

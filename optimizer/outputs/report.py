@@ -105,20 +105,17 @@ def _depot_name(plan: Plan, depot_id) -> str:
     return str(names.get(str(depot_id), depot_id))
 
 
-def _lent_html(plan: Plan, vehicle_id: str, home, depot, text: dict) -> list[str]:
-    """The home-depot row and the drive to the loading depot of a lent vehicle (nothing for the others)."""
-    if home is None or pd.isna(home) or str(home) == str(depot):
-        return []
-    parts = [f"<p class='lent'>{text['home_depot']}: {_cell(_depot_name(plan, home))}</p>"]
+def _loan_html(plan: Plan, vehicle_id: str, to_depot: str, trip: int, text: dict) -> str:
+    """The drive of a lent vehicle to the depot it loads at from ``trip`` on."""
     transfers = plan.transfers
-    if transfers is not None and len(transfers):
-        moves = transfers[(transfers["kind"] == "vehicle") & (transfers["vehicle_id"].astype(str) == str(vehicle_id))]
-        for _, row in moves.iterrows():
-            words = text["lent"].format(home=_depot_name(plan, row["from_depot"]),
-                                        depot=_depot_name(plan, row["to_depot"]), depart=row["depart"],
-                                        arrive=row["arrive"])
-            parts.append(f"<p class='lent'><b>{html.escape(words)}</b></p>")
-    return parts
+    moves = transfers[(transfers["kind"] == "vehicle") & (transfers["vehicle_id"].astype(str) == str(vehicle_id))
+                      & (transfers["to_depot"].astype(str) == str(to_depot))] if len(transfers) else transfers
+    if not len(moves):
+        return ""
+    row = moves.iloc[0]
+    words = text["lent"].format(home=_depot_name(plan, row["from_depot"]), depot=_depot_name(plan, to_depot),
+                                depart=row["depart"], arrive=row["arrive"], trip=int(trip))
+    return f"<p class='lent'><b>{html.escape(words)}</b></p>"
 
 
 def dispatch_sheet_html(plan: Plan, vehicle_id: str, *, lang: str = "vi") -> str:
@@ -134,12 +131,20 @@ def dispatch_sheet_html(plan: Plan, vehicle_id: str, *, lang: str = "vi") -> str
         f"<tr><th>{text['vehicle']}</th><td>{_cell(vehicle_id)} ({_cell(first['vehicle_name'])}, "
         f"{_cell(first['profile'])})</td><th>{text['capacity']}</th><td>{first['capacity_kg']:,.0f} kg</td></tr>",
         f"<tr><th>{text['depot']}</th><td colspan='3'>{_cell(first['depot_name'])}</td></tr>",
-        "</table>",
     ]
-    parts += _lent_html(plan, vehicle_id, first.get("home_depot_id"), first["depot_id"], text)
+    home = first.get("home_depot_id")
+    home = first["depot_id"] if home is None or pd.isna(home) else home
+    lent = bool((rows["depot_id"].astype(str) != str(home)).any())
+    if lent:
+        parts.append(f"<tr><th>{text['home_depot']}</th><td colspan='3'>{_cell(_depot_name(plan, home))}</td></tr>")
+    parts.append("</table>")
     legs = plan.legs[plan.legs["vehicle_id"].astype(str) == str(vehicle_id)]
+    at = str(home)
     for trip, stops in rows.groupby("trip", sort=True):
         stops = stops.sort_values("seq")
+        if str(stops["depot_id"].iloc[0]) != at:
+            at = str(stops["depot_id"].iloc[0])
+            parts.append(_loan_html(plan, vehicle_id, at, int(trip), text))
         back_leg = legs[(legs["trip"] == trip) & (legs["seq"] == len(stops) + 1)]
         leave_s = stops["arrival_s"].iloc[0] - stops["leg_min"].iloc[0] * 60
         back_s = stops["departure_s"].iloc[-1] + (back_leg["leg_min"].iloc[0] * 60 if len(back_leg) else 0)
@@ -162,6 +167,8 @@ def dispatch_sheet_html(plan: Plan, vehicle_id: str, *, lang: str = "vi") -> str
             f"<tr class='total'><td colspan='5'>{text['total']}</td>"
             f"<td class='n'>{stops['quantity_kg'].sum():,.0f}</td><td colspan='2'></td></tr></table>"
         )
+    if at != str(home):
+        parts.append(f"<p class='lent'>{html.escape(text['return_home'].format(home=_depot_name(plan, home)))}</p>")
     parts.append(f"<p class='note'>{html.escape(text['curfew'])}</p>")
     parts.append(f"<p class='sign'>{html.escape(text['signature'])}: ____________________</p>")
     style = asset_text("khf/dispatch.css")
