@@ -172,7 +172,7 @@ def assign_depots(
             "total_kg": total,
         }
     )
-    load = result.flow.T @ demand  # (depots, commodities [+ fleet])
+    load = result.flow.T @ demand  # (depots, commodities)
     closed = set(close)
     depot_rows = pd.DataFrame(
         [
