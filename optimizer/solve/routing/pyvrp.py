@@ -42,11 +42,24 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
-from pyvrp import Client, Location, PenaltyParams, ProblemData, Solution, SolveParams, VehicleType, solve
+from pyvrp import (
+    Activity,
+    ActivityType,
+    Client,
+    Location,
+    PenaltyParams,
+    ProblemData,
+    Solution,
+    SolveParams,
+    VehicleType,
+    solve,
+)
 from pyvrp import Depot as PyvrpDepot
+from pyvrp import Route as PyvrpRoute
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
 from optimizer.solve.routing.model import (
@@ -67,12 +80,15 @@ _MIN_ITERATIONS = 200
 #: Largest scaled cost of one edge, and the largest total prize (int64 is about 9.2e18).
 _MAX_ARC_COST = 1e4
 _MAX_TOTAL_PRIZE = 1e17
-#: Ceiling of PyVRP's adaptive penalties per unit of excess load, time warp or distance (it starts halfway).
-_MAX_PENALTY = 1e4
+#: Registrations of solutions between two updates of PyVRP's adaptive penalties (PyVRP: 500): the penalties
+#: span a wide range here and must cross it within small budgets.
+_UPDATE_EVERY = 50
 #: Load units per chunk at most: a load unit is the largest power of ten of grams dividing every capacity
 #: of the fleet that leaves this many units in the smallest capacity.
 _LOAD_UNITS = 1000
 STRATEGY = "pyvrp iterated local search"
+#: PyVRP's "no limit" of a route's duration.
+_UNLIMITED = int(np.iinfo(np.int64).max)
 
 
 def solve_sub_problem(
@@ -83,19 +99,48 @@ def solve_sub_problem(
     options: RoutingOptions,
     deadline: float,
 ) -> Searched:
-    """Build the PyVRP instance of one sub-problem and search it until its budget, or ``deadline`` at the latest."""
-    instance = _Instance(problem, chunks, chunk_ids, vehicle_ids)
+    """Search one sub-problem priority level by priority level, each within its budget or until ``deadline``.
+
+    The highest level goes first; every later search must keep the chunks served so far (they become
+    required clients, starting from the previous plan) and adds the chunks of its own level as optional
+    clients, so a chunk is never dropped for one of lower priority.
+    """
+    priority = {c: problem.stops[chunks[c].stop].priority for c in chunk_ids}
+    routes: list[Route] = []
+    cut = False
+    for level in sorted(set(priority.values()), reverse=True):
+        kept = [c for r in routes for c in r.chunks if c is not None]
+        active = kept + [c for c in chunk_ids if priority[c] == level]
+        instance = _Instance(problem, chunks, active, vehicle_ids, len(kept))
+        budget = _budget(options, len(active))
+        clock = MaxRuntime(max(0.0, deadline - time.monotonic()))
+        stop = MultipleCriteria([MaxIterations(budget), clock]) if budget else clock
+        params = SolveParams(penalty=instance.penalties)
+        start = instance.solution(routes) if routes else None
+        result = solve(instance.data, stop, seed=options.seed, collect_stats=False, params=params,
+                       initial_solution=start)
+        routes = instance.routes(result.best)
+        # Without a budget only the clock ends the search.
+        cut |= not budget or result.num_iterations < budget
+    return Searched(routes, STRATEGY, cut)
+
+
+def _budget(options: RoutingOptions, clients: int) -> int:
+    """Iterations of one search over ``clients`` chunks (``solution_limit`` if given)."""
     if options.solution_limit is not None:
-        budget = options.solution_limit
-    else:
-        budget = max(_MIN_ITERATIONS, round(options.effort * _ITERATIONS_PER_CHUNK * len(chunk_ids)))
-    cap = MaxRuntime(max(0.0, deadline - time.monotonic()))
-    stop = MultipleCriteria([MaxIterations(budget), cap]) if budget else cap
-    params = SolveParams(penalty=PenaltyParams(max_penalty=_MAX_PENALTY))
-    result = solve(instance.data, stop, seed=options.seed, collect_stats=False, params=params)
-    # Without a budget only the clock ends the search.
-    cut = not budget or result.num_iterations < budget
-    return Searched(instance.routes(result.best), STRATEGY, cut)
+        return options.solution_limit
+    return max(_MIN_ITERATIONS, round(options.effort * _ITERATIONS_PER_CHUNK * clients))
+
+
+@dataclass
+class _Penalties(PenaltyParams):
+    """PyVRP's penalty parameters with a chosen initial penalty instead of the midpoint of the bounds."""
+
+    initial: float = 1.0
+
+    def midpoint_penalties(self, data: ProblemData) -> tuple[list[float], float, float]:
+        """The initial penalties of excess load (per dimension), time warp and excess distance."""
+        return [self.initial] * data.num_load_dimensions, self.initial, self.initial
 
 
 def _gram_unit(capacities: list[int]) -> int:
@@ -115,7 +160,7 @@ class _Instance:
     """
 
     def __init__(
-        self, problem: RoutingProblem, chunks: list[Chunk], chunk_ids: list[int], vehicle_ids: list[int]
+        self, problem: RoutingProblem, chunks: list[Chunk], chunk_ids: list[int], vehicle_ids: list[int], kept: int
     ) -> None:
         self.problem, self.chunk_ids = problem, chunk_ids
         fleet = [problem.vehicles[v] for v in vehicle_ids]
@@ -135,16 +180,28 @@ class _Instance:
 
         self.gram_unit = _gram_unit([capacity_grams(v) for v in fleet])
         grams = [-(-c.grams // self.gram_unit) for c in sub]
-        weights = penalty_weights(sub, problem)
-        scale, unit = self._scale(fleet, weights, max(grams))
+        # The first ``kept`` chunks were served by the searches of higher priorities and must stay.
+        weights = [0] * kept + penalty_weights(sub[kept:], problem)
+        scale, unit = self._scale(fleet, weights)
         prizes = [unit * w for w in weights]
+        if any(prizes):
+            # Overloading by the largest chunk first costs half the smallest prize, so the search can pass
+            # through such overloads to a plan with one more trip; at most one unit of excess outweighs any prize.
+            least = min(p for p in prizes if p)
+            self.penalties = _Penalties(
+                initial=least / (2 * max(grams)), max_penalty=2.0 * max(prizes), solutions_between_updates=_UPDATE_EVERY
+            )
+        else:
+            self.penalties = _Penalties()
         # Which PyVRP profile each vehicle travels on: its matrices, its cost per km and what it may not serve.
         profile_of: dict[tuple[str, float, tuple[int, ...]], int] = {}
         vehicle_profile = []
         for v, vehicle in zip(vehicle_ids, fleet):
             barred = tuple(n for n, (_, able) in enumerate(places) if able is not None and v not in able)
             vehicle_profile.append(profile_of.setdefault((vehicle.profile, vehicle.cost_per_km, barred), len(profile_of)))
-        durations, distances = [], []
+        # PyVRP's stubs type the matrices as ``ndarray[int]``, which no real array satisfies.
+        durations: list[Any] = []
+        distances: list[Any] = []
         for (name, per_km, barred) in profile_of:
             duration, distance = self._matrices(name, scale * per_km / 1000, list(barred))
             durations.append(duration)
@@ -161,20 +218,19 @@ class _Instance:
             stop = problem.stops[chunk.stop]
             clients.append(Client(
                 place, delivery=[load, chunk.bags] if bags else [load], service_duration=chunk.service_s,
-                tw_early=stop.tw_start_s, tw_late=min(stop.tw_end_s, self.horizon), prize=prize, required=False,
+                tw_early=stop.tw_start_s, tw_late=min(stop.tw_end_s, self.horizon), prize=prize, required=not prize,
             ))
         types, self.type_vehicles = self._vehicle_types(fleet, vehicle_ids, vehicle_profile, depot_ids, scale, bags, sub)
         self.data = ProblemData(
             [Location(0.0, 0.0) for _ in places], clients, pyvrp_depots, types, distances, durations
         )
 
-    def _scale(self, fleet: list[Vehicle], weights: list[int], most_units: int) -> tuple[float, int]:
+    def _scale(self, fleet: list[Vehicle], weights: list[int]) -> tuple[float, int]:
         """The power of ten that turns costs into integers, and the prize of a chunk of weight 1.
 
-        The prize unit exceeds the cost of serving a chunk with a dedicated vehicle and the highest penalty
-        of carrying the largest chunk too many (the search reaches a plan with one more trip through such
-        overloads); the scale is as fine as the largest edge cost allows but coarse enough that all prizes
-        together stay below :data:`_MAX_TOTAL_PRIZE`, which also bounds the prize unit.
+        The prize unit exceeds the cost of serving a chunk with a dedicated vehicle; the scale is as fine as
+        the largest edge cost allows but coarse enough that all prizes together stay below
+        :data:`_MAX_TOTAL_PRIZE`.
         """
         arc = max(v.cost_per_km * self._max_dist(v.profile) / 1000 for v in fleet)
         hours = max(v.cost_per_hour for v in fleet) * self.horizon / 3600
@@ -183,8 +239,7 @@ class _Instance:
         largest = max(arc, hours, fixed, 1e-9)
         scale = min(_MAX_ARC_COST / largest, _MAX_TOTAL_PRIZE / (serve * max(1, sum(weights))))
         scale = 10.0 ** math.floor(math.log10(scale))
-        unit = max(math.ceil(scale * serve), round(_MAX_PENALTY * most_units))
-        return scale, max(1, min(unit, int(_MAX_TOTAL_PRIZE // max(1, sum(weights)))))
+        return scale, max(1, math.ceil(scale * serve))
 
     def _grid(self, matrices: Mapping[str, np.ndarray], profile: str) -> np.ndarray:
         """The sub-problem's locations' part of a per-profile matrix."""
@@ -231,16 +286,27 @@ class _Instance:
             capacity = [capacity_grams(vehicle) // self.gram_unit]
             if bags:
                 capacity.append(sum(c.bags for c in sub) if vehicle.capacity_bags is None else vehicle.capacity_bags)
-            limits = {} if vehicle.max_duration_s is None else {"shift_duration": vehicle.max_duration_s}
-            if vehicle.max_trips > 1:
-                limits |= {"reload_depots": [load], "max_reloads": vehicle.max_trips - 1}
+            duration = _UNLIMITED if vehicle.max_duration_s is None else vehicle.max_duration_s
             types.append(VehicleType(
                 len(members), capacity, start_depot=load, end_depot=load + 1, fixed_cost=round(scale * vehicle.fixed_cost),
                 tw_early=max(vehicle.shift_start_s, depot.open_s), tw_late=min(vehicle.shift_end_s, depot.close_s),
                 unit_distance_cost=1, unit_duration_cost=round(scale * vehicle.cost_per_hour / 3600), profile=profile,
-                **limits,
+                shift_duration=duration, reload_depots=[load] if vehicle.max_trips > 1 else [],
+                max_reloads=vehicle.max_trips - 1,
             ))
         return types, list(groups.values())
+
+    def solution(self, routes: list[Route]) -> Solution:
+        """The PyVRP solution that drives ``routes``, whose chunks come first in this instance."""
+        client = {c: k for k, c in enumerate(self.chunk_ids)}
+        type_of = {v: t for t, members in enumerate(self.type_vehicles) for v in members}
+        visits = []
+        for route in routes:
+            load = self.data.vehicle_type(type_of[route.vehicle]).start_depot
+            activities = [Activity(ActivityType.DEPOT, load) if c is None else Activity(ActivityType.CLIENT, client[c])
+                          for c in route.chunks]
+            visits.append(PyvrpRoute(self.data, activities, type_of[route.vehicle]))
+        return Solution(self.data, visits)
 
     def routes(self, solution: Solution) -> list[Route]:
         """The feasible routes of ``solution`` that deliver something, in problem indices.

@@ -8,6 +8,7 @@ import time
 import numpy as np
 
 from optimizer.errors import InputError
+from optimizer.solve.routing import ortools, pyvrp
 from optimizer.solve.routing.model import (
     Chunk,
     Route,
@@ -24,7 +25,6 @@ from optimizer.solve.routing.model import (
     make_chunks,
     sub_problems,
 )
-from optimizer.solve.routing import ortools, pyvrp
 from optimizer.solve.routing.ortools import option_faults
 
 #: The sub-problem search of each engine (:data:`optimizer.solve.routing.model.ENGINES`).
