@@ -12,14 +12,22 @@ Several trips per vehicle
     A vehicle with ``max_trips = k`` may reload at its loading depot ``k - 1`` times (``reload_depots``,
     ``max_reloads``); a reload empties every load dimension.
 Chunks
-    Every chunk is an optional client (``required=False``) delivering its grams (and bags, as a second load
-    dimension, when the fleet limits bags), with the chunk's service time and its stop's window.
+    Every chunk is a client delivering its grams (and bags, as a second load dimension, when the fleet limits
+    bags), with the chunk's service time and its stop's window. Grams count in load units of a power of ten
+    that divides every capacity of the fleet (up to a thousandth of the smallest): chunks round up to whole
+    units, capacities stay exact, so no trip is overloaded.
 Priorities
-    A chunk's prize is its weight from :func:`~optimizer.solve.routing.model.penalty_weights` times a unit
-    above the cost of serving it with a dedicated vehicle, the same order of priorities as the OR-Tools
-    engine's drop penalties. PyVRP relaxes capacity and time windows with adaptive penalties; their ceiling
-    follows the prizes (as far as int64 allows), so that an infeasible insertion rarely pays, and only the
-    best *feasible* solution is kept.
+    The priority levels are searched in turn, highest first. A search makes the chunks of its level optional
+    clients (``required=False``) whose prize is their weight from
+    :func:`~optimizer.solve.routing.model.penalty_weights` times a unit above the cost of serving a chunk
+    with a dedicated vehicle; the chunks that the searches of higher levels served become required clients,
+    and the search starts from their plan. So a chunk is never dropped to serve one of lower priority, and
+    each search sees prizes of one level only (a range of 32), which PyVRP's penalties can handle.
+Penalties
+    PyVRP relaxes capacity, time windows and duration with adaptive penalties and keeps only the best
+    *feasible* solution. The first penalty lets an overload by the largest chunk cost half the smallest
+    prize, so the search passes through overloads to plans with one more trip; the ceiling makes one unit of
+    excess (a load unit, a second) outweigh any prize, and updates come ten times as often as PyVRP's default.
 Vehicles and restrictions
     Vehicles become vehicle types (identical vehicles share one) with their shift as the type's window,
     ``max_duration_s`` as shift duration and integer costs (one power-of-ten scale for all). Which vehicles
@@ -32,9 +40,10 @@ Time
     Travel times are rounded up to whole seconds as in the OR-Tools engine; "no path" becomes an edge longer
     than the horizon. ``RoutingOptions.balance`` and the OR-Tools search settings do not apply here.
 Determinism
-    The search stops after ``iterations_per_chunk * chunks * effort`` iterations (or
+    Each search stops after ``_ITERATIONS_PER_CHUNK * clients * effort`` iterations (or
     ``RoutingOptions.solution_limit`` iterations) with PyVRP's seed ``RoutingOptions.seed``, so the plan does
     not depend on the machine; the time limit is only a safety cap, and a search it ends is reported as cut.
+    Should a search find no feasible plan, its infeasible routes are left out (their chunks go unserved).
 """
 
 from __future__ import annotations
