@@ -48,6 +48,9 @@ def test_capacity_and_bags_limit_each_trip():
     result = run(problem_on(ring(4), [Depot("D", 0)], stops, vehicles))
     assert result.status == "complete"
     assert sorted(len(t.visits) for t in result.trips) == [2, 2]
+    bags_only = [Stop("kits", 1, 0.0, bags=40), Stop("food", 2, 10.0, bags=40)]
+    result = run(problem_on(ring(2), [Depot("D", 0)], bags_only, vehicles))
+    assert result.status == "complete" and len(result.trips) == 2
 
 
 def test_reloads_make_trips_within_the_limit():

@@ -199,7 +199,7 @@ class _Instance:
             # through such overloads to a plan with one more trip; at most one unit of excess outweighs any prize.
             least = min(p for p in prizes if p)
             self.penalties = _Penalties(
-                initial=least / (2 * max(grams)), max_penalty=2.0 * max(prizes), solutions_between_updates=_UPDATE_EVERY
+                initial=least / (2 * max(1, *grams)), max_penalty=2.0 * max(prizes), solutions_between_updates=_UPDATE_EVERY
             )
         else:
             self.penalties = _Penalties()
