@@ -26,6 +26,7 @@ from optimizer.outputs.summary import summary_text
 from optimizer.outputs.webmap import render_map
 from optimizer.plan import DEFAULT_TIME_LIMIT_S, STAGES, PlanOptions, plan_assignment, run_plan, validate_scenario
 from optimizer.scenario import default_scenario, export_scenario, load_scenario
+from optimizer.solve.routing import ENGINES
 from optimizer.whatif import load_variants, run_variants
 
 #: Exit codes, documented in the README.
@@ -244,13 +245,16 @@ def _plan_options(command):
     command = click.option("--no-lending", "no_lending", is_flag=True,
                            help="Every depot works with its own vehicles only.")(command)
     command = click.option("--balance", is_flag=True, help="Even out route durations across vehicles.")(command)
+    command = click.option("--engine", type=click.Choice(ENGINES), default="ortools", show_default=True,
+                           help="Routing engine of the sub-problems.")(command)
     return command
 
 
 def _options(kwargs):
     return PlanOptions(time_limit_s=kwargs["time_limit"], seed=kwargs["seed"], level=kwargs["level"],
                        max_depots=kwargs["max_depots"], close_depots=tuple(kwargs["close"]),
-                       idle_closed=kwargs["idle_closed"], lend=not kwargs["no_lending"], balance=kwargs["balance"])
+                       idle_closed=kwargs["idle_closed"], lend=not kwargs["no_lending"], balance=kwargs["balance"],
+                       engine=kwargs["engine"])
 
 
 def _scenario(scenario_dir, date=None, strict=False):

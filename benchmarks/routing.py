@@ -14,12 +14,14 @@ the exact matrix and checked with the independent checker of ``tests/checker.py`
 Usage::
 
     python benchmarks/routing.py [--sets x solomon cordeau] [--instances R101 ...] [--time-limit 30]
+        [--solvers ours ours-pyvrp pyvrp vroom]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import math
 import sys
 import time
@@ -29,6 +31,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
+import pyvrp
+from pyvrp.stop import MaxRuntime
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
@@ -150,10 +154,12 @@ def to_problem(inst: Instance) -> RoutingProblem:
     return RoutingProblem(depots, stops, vehicles, {"truck": times}, {"truck": inst.dist})
 
 
-def run_ours(inst: Instance, limit_s: float) -> tuple[float | None, str]:
-    """Our solver, time-bound (no deterministic budget); cost from the trips, feasibility from the checker."""
+def run_ours(inst: Instance, limit_s: float, engine: str = "ortools") -> tuple[float | None, str]:
+    """Our solver with ``engine``, time-bound (no deterministic budget); cost from the trips, feasibility from
+    the checker."""
     problem = to_problem(inst)
-    result = solve(problem, RoutingOptions(time_limit_s=limit_s, solution_limit=0, cross_depot=True))
+    options = RoutingOptions(time_limit_s=limit_s, solution_limit=0, cross_depot=True, engine=engine)
+    result = solve(problem, options)
     errors = check_plan(problem, result, cross_depot=True)
     if result.unserved or errors:
         return None, f"{len(result.unserved)} unserved, {len(errors)} violations"
@@ -162,9 +168,6 @@ def run_ours(inst: Instance, limit_s: float) -> tuple[float | None, str]:
 
 def run_pyvrp(inst: Instance, limit_s: float) -> tuple[float | None, str]:
     """PyVRP's iterated local search on the shared integer matrix."""
-    import pyvrp
-    from pyvrp.stop import MaxRuntime
-
     depots = [pyvrp.Depot(d, tw_early=0, tw_late=int(inst.due[d])) for d in range(inst.n_depots)]
     clients = [
         pyvrp.Client(i, delivery=[int(inst.demand[i])], service_duration=int(inst.service[i]),
@@ -210,7 +213,7 @@ def run_vroom(inst: Instance, limit_s: float) -> tuple[float | None, str]:
 
 def peers(requested: list[str]) -> dict[str, Callable[[Instance, float], tuple[float | None, str]]]:
     """The solvers to run; a peer that is not installed is skipped with a note."""
-    available = {"ours": run_ours}
+    available = {"ours": run_ours, "ours-pyvrp": functools.partial(run_ours, engine="pyvrp")}
     for name, module, runner in (("pyvrp", "pyvrp", run_pyvrp), ("vroom", "vroom", run_vroom)):
         if name not in requested:
             continue
@@ -235,12 +238,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
     parser.add_argument("--instances", nargs="+", help="only these instances (names as in bks.csv)")
     parser.add_argument("--time-limit", type=float, default=30.0, help="seconds per instance and solver")
-    parser.add_argument("--solvers", nargs="+", choices=["ours", "pyvrp", "vroom"], default=["ours", "pyvrp", "vroom"])
+    parser.add_argument("--solvers", nargs="+", choices=["ours", "ours-pyvrp", "pyvrp", "vroom"],
+                        default=["ours", "pyvrp", "vroom"],
+                        help="'ours-pyvrp' is our solver with its PyVRP engine (RoutingOptions.engine)")
     args = parser.parse_args(argv)
 
     solvers = peers(args.solvers)
     print(f"time limit {args.time_limit:g} s per instance and solver, one core each")
-    print(f"{'instance':<12} {'solver':<6} {'cost':>10} {'gap %':>7} {'time s':>7}  note")
+    print(f"{'instance':<12} {'solver':<10} {'cost':>10} {'gap %':>7} {'time s':>7}  note")
     for set_name in args.sets:
         folder_name, names = SETS[set_name]
         folder = BENCHMARKS / folder_name
@@ -256,12 +261,12 @@ def main(argv: list[str] | None = None) -> None:
                 cost, note = run(inst, args.time_limit)
                 elapsed = time.monotonic() - started
                 if cost is None:
-                    print(f"{name:<12} {solver:<6} {'-':>10} {'-':>7} {elapsed:7.1f}  no feasible solution: {note}")
+                    print(f"{name:<12} {solver:<10} {'-':>10} {'-':>7} {elapsed:7.1f}  no feasible solution: {note}")
                     gaps[solver].append(math.nan)
                     continue
                 gap = 100 * (cost - bks[name]) / bks[name]
                 gaps[solver].append(gap)
-                print(f"{name:<12} {solver:<6} {cost:10.1f} {gap:7.2f} {elapsed:7.1f}  {note}", flush=True)
+                print(f"{name:<12} {solver:<10} {cost:10.1f} {gap:7.2f} {elapsed:7.1f}  {note}", flush=True)
         for solver, values in gaps.items():
             if values:
                 mean = "failed on some" if any(math.isnan(v) for v in values) else f"{np.mean(values):.2f} %"

@@ -107,6 +107,9 @@ class PlanOptions:
         share at every point of that grade (partial deliveries), so no ward of the grade is left at 0 %.
     balance
         Even out route durations across vehicles.
+    engine
+        Routing engine of the sub-problems: ``'ortools'`` or ``'pyvrp'`` (see
+        :attr:`optimizer.solve.routing.RoutingOptions.engine`).
     """
 
     time_limit_s: float = DEFAULT_TIME_LIMIT_S
@@ -120,6 +123,7 @@ class PlanOptions:
     lend: bool = True
     fair_shares: bool = True
     balance: bool = False
+    engine: str = "ortools"
 
 
 @dataclass(frozen=True)
@@ -259,6 +263,7 @@ class _Rounds:
         left_s = max(1e-3, self.deadline - time.monotonic())
         result = routing.solve(sub, routing.RoutingOptions(
             time_limit_s=left_s, seed=self.options.seed, balance=self.options.balance, effort=self.options.effort,
+            engine=self.options.engine,
         ))
         self.cut |= result.cut_by_time_limit
         self.searched |= result.stopped_by != "nothing to search"

@@ -42,6 +42,8 @@ from optimizer.errors import Problem
 #: Reasons an unserved stop may carry. ``'no stock'`` is set by callers that ration stock before routing.
 REASONS = ("no stock", "no capacity", "outside shift", "time window", "unreachable", "zone restriction", "out of reach")
 PRIORITIES = range(4)
+#: Search engines of the sub-problems (:attr:`RoutingOptions.engine`).
+ENGINES = ("ortools", "pyvrp")
 
 GRAMS_PER_KG = 1000
 
@@ -216,6 +218,10 @@ class RoutingOptions:
         ``0`` means none, so only the time limit stops the search (for benchmarks; not reproducible).
     log_search
         Let OR-Tools log its search to stderr.
+    engine
+        Engine that searches every sub-problem: ``'ortools'`` (OR-Tools routing) or ``'pyvrp'`` (PyVRP's
+        iterated local search). ``first_solution``, ``metaheuristic``, ``log_search`` and ``balance`` concern
+        OR-Tools only.
     """
 
     time_limit_s: float = 600.0
@@ -227,6 +233,7 @@ class RoutingOptions:
     effort: float = 1.0
     solution_limit: int | None = None
     log_search: bool = False
+    engine: str = "ortools"
 
 
 @dataclass(frozen=True)
@@ -351,6 +358,14 @@ class Route:
     times: list[int]
 
 
+class Searched(NamedTuple):
+    """What an engine's search of one sub-problem found: routes, the strategy used, whether the clock cut it."""
+
+    routes: list[Route]
+    strategy: str
+    cut: bool
+
+
 @dataclass(frozen=True)
 class Chunk:
     """A part of a stop's demand that one visit delivers, with the vehicles able to deliver it."""
@@ -407,6 +422,7 @@ def faults(problem: RoutingProblem, options: RoutingOptions) -> list[Problem]:
     need(options.time_limit_s > 0, "time limit must be positive", "options.time_limit_s")
     need(options.effort > 0, "effort must be positive", "options.effort")
     need(options.solution_limit is None or options.solution_limit >= 0, "negative limit", "options.solution_limit")
+    need(options.engine in ENGINES, f"unknown engine, use one of {ENGINES}", "options.engine")
     return found
 
 
@@ -600,3 +616,24 @@ def sub_problems(
             mine = [c for c in servable if problem.vehicles[chunks[c].vehicles[0]].depot == d]
             groups.append((mine, fleet))
     return [(c, v) for c, v in groups if c and v]
+
+
+def penalty_weights(sub_chunks: list[Chunk], problem: RoutingProblem) -> list[int]:
+    """Drop penalty of each chunk in units of "the cost of serving it alone".
+
+    Within a priority level the weight is 16 to 32 times the level's base, growing with the chunk's
+    weight, times the stop's own weight (1 to 16); each level's base makes its lightest chunk outweigh all
+    lower-priority chunks together.
+    """
+    heaviest = max(1, max(c.grams for c in sub_chunks))
+    priority = [problem.stops[c.stop].priority for c in sub_chunks]
+    weights = [0] * len(sub_chunks)
+    base, lower_total = 1, 0
+    for level in sorted(set(priority)):
+        members = [k for k, p in enumerate(priority) if p == level]
+        for k in members:
+            size = 16 + round(16 * sub_chunks[k].grams / heaviest)
+            weights[k] = base * round(size * problem.stops[sub_chunks[k].stop].weight)
+        lower_total += sum(weights[k] for k in members)
+        base = -(-(lower_total + 1) // 16)
+    return weights

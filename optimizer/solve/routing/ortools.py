@@ -51,14 +51,22 @@ import math
 import time
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import NamedTuple
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_ils_pb2
 from ortools.constraint_solver.routing_parameters_pb2 import RoutingSearchParameters
 
 from optimizer.errors import Problem
-from optimizer.solve.routing.model import Chunk, Route, RoutingOptions, RoutingProblem, Vehicle, capacity_grams
+from optimizer.solve.routing.model import (
+    Chunk,
+    Route,
+    RoutingOptions,
+    RoutingProblem,
+    Searched,
+    Vehicle,
+    capacity_grams,
+    penalty_weights,
+)
 
 _FirstSolution = routing_enums_pb2.FirstSolutionStrategy.Value
 _FAIL_TIMEOUT = routing_enums_pb2.RoutingSearchStatus.ROUTING_FAIL_TIMEOUT
@@ -125,14 +133,6 @@ def option_faults(options: RoutingOptions) -> list[Problem]:
     if options.metaheuristic not in METAHEURISTICS:
         found.append(Problem(f"unknown metaheuristic, use one of {METAHEURISTICS}", field="options.metaheuristic"))
     return found
-
-
-class Searched(NamedTuple):
-    """What the search of one sub-problem found: routes, the strategy used, whether the clock cut it."""
-
-    routes: list[Route]
-    strategy: str
-    cut: bool
 
 
 def solve_sub_problem(
@@ -308,7 +308,7 @@ class _Model:
         balance = self._balance_rate(fleet, profiles) * self.horizon if self.options.balance else 0.0
         # A dedicated vehicle costs at most this much, so any penalty above it keeps a servable chunk.
         serve = 2 * (fixed + 2 * arc + hours + balance) + 1e-9
-        weights = _penalty_weights(sub_chunks, self.problem)
+        weights = penalty_weights(sub_chunks, self.problem)
         largest = max(arc, hours, fixed, balance, 1e-9)
         scale = min(_MAX_ARC_COST / largest, _MAX_TOTAL_PENALTY / (serve * sum(weights)))
         scale = 10.0 ** math.floor(math.log10(scale))
@@ -539,24 +539,3 @@ class _Model:
             times = [solution.Value(self.time.CumulVar(i)) for i in (routing.Start(k), *visits, routing.End(k))]
             routes.append(Route(v, sequence, times))
         return routes
-
-
-def _penalty_weights(sub_chunks: list[Chunk], problem: RoutingProblem) -> list[int]:
-    """Drop penalty of each chunk in units of "the cost of serving it alone".
-
-    Within a priority level the weight is 16 to 32 times the level's base, growing with the chunk's
-    weight, times the stop's own weight (1 to 16); each level's base makes its lightest chunk outweigh all
-    lower-priority chunks together.
-    """
-    heaviest = max(1, max(c.grams for c in sub_chunks))
-    priority = [problem.stops[c.stop].priority for c in sub_chunks]
-    weights = [0] * len(sub_chunks)
-    base, lower_total = 1, 0
-    for level in sorted(set(priority)):
-        members = [k for k, p in enumerate(priority) if p == level]
-        for k in members:
-            size = 16 + round(16 * sub_chunks[k].grams / heaviest)
-            weights[k] = base * round(size * problem.stops[sub_chunks[k].stop].weight)
-        lower_total += sum(weights[k] for k in members)
-        base = -(-(lower_total + 1) // 16)
-    return weights

@@ -1,5 +1,5 @@
 """The routing solve: validate, split the stops into chunks and sub-problems, search each sub-problem with
-the OR-Tools engine, and turn its routes into trips, unserved quantities and totals."""
+the chosen engine (OR-Tools or PyVRP), and turn its routes into trips, unserved quantities and totals."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 import numpy as np
 
 from optimizer.errors import InputError
+from optimizer.solve.routing import ortools, pyvrp
 from optimizer.solve.routing.model import (
     Chunk,
     Route,
@@ -15,6 +16,7 @@ from optimizer.solve.routing.model import (
     RoutingProblem,
     RoutingResult,
     RoutingStats,
+    Searched,
     Trip,
     Unserved,
     Visit,
@@ -23,7 +25,10 @@ from optimizer.solve.routing.model import (
     make_chunks,
     sub_problems,
 )
-from optimizer.solve.routing.ortools import Searched, option_faults, solve_sub_problem
+from optimizer.solve.routing.ortools import option_faults
+
+#: The sub-problem search of each engine (:data:`optimizer.solve.routing.model.ENGINES`).
+_ENGINES = {"ortools": ortools.solve_sub_problem, "pyvrp": pyvrp.solve_sub_problem}
 
 
 def solve(problem: RoutingProblem, options: RoutingOptions | None = None) -> RoutingResult:
@@ -56,7 +61,8 @@ def solve(problem: RoutingProblem, options: RoutingOptions | None = None) -> Rou
     groups = sub_problems(problem, chunks, options.cross_depot, rng)
     # One safety cap for the whole solve: a sub-problem may use whatever the earlier ones left.
     deadline = started + options.time_limit_s
-    searched = [solve_sub_problem(problem, chunks, c, v, options, deadline) for c, v in groups]
+    search = _ENGINES[options.engine]
+    searched = [search(problem, chunks, c, v, options, deadline) for c, v in groups]
     routes = [r for s in searched for r in s.routes]
     trips = _trips(problem, chunks, sorted(routes, key=lambda r: r.vehicle))
     served = {c for r in routes for c in r.chunks if c is not None}
