@@ -195,6 +195,8 @@ def _solve_mip(
     p: _Problem, deadline: float, seed: int, num_workers: int, engine: str, node_limit: int | None, start: _Raw
 ) -> _Raw:
     """Solve the MIP (splittable: x continuous) with the time left until ``deadline``, hinted with ``start``."""
+    if _remaining(deadline) <= 0:  # no time left even to build the model
+        return _no_solution(p, engine, -math.inf, cut=True)
     n_depots = p.capacity.shape[0]
     model = mathopt.Model(name="cflp")
     integral = not p.splittable
