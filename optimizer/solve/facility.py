@@ -72,7 +72,7 @@ from optimizer.solve.facility_backends import (
     _solve_cpsat,
     _solve_mip,
 )
-from optimizer.solve.facility_heuristic import heuristic_plan, transport_shares
+from optimizer.solve.facility_heuristic import heuristic_plan, split_plan
 
 __all__ = ["FacilityLocationResult", "solve_facility_location"]
 
@@ -418,8 +418,9 @@ def _drop_reason(p: _Problem, u: int, share: np.ndarray, available: np.ndarray, 
 def _heuristic_raw(p: _Problem) -> _Raw:
     """The heuristic plan (splittable: the transportation LP on its open depots) as a backend answer."""
     assign, opened = heuristic_plan(p)
-    share = transport_shares(p, opened) if p.splittable else None
-    if share is None:
+    if p.splittable:
+        share, opened = split_plan(p, assign, opened)
+    else:
         share = np.zeros((len(p.members), p.capacity.shape[0]))
         served = np.flatnonzero(assign >= 0)
         share[served, assign[served]] = 1.0

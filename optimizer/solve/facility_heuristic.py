@@ -31,7 +31,7 @@ from scipy.optimize import linprog
 
 from optimizer.solve.facility_backends import _Problem
 
-__all__ = ["heuristic_plan", "transport_shares"]
+__all__ = ["heuristic_plan", "split_plan"]
 
 #: Shift rounds of the final polish and inside each open-set evaluation.
 _SHIFT_ROUNDS = 50
@@ -294,7 +294,7 @@ def heuristic_plan(p: _Problem) -> tuple[np.ndarray, np.ndarray]:
     return assign, open_
 
 
-def transport_shares(p: _Problem, open_: np.ndarray) -> np.ndarray | None:
+def _transport_shares(p: _Problem, open_: np.ndarray) -> np.ndarray | None:
     """Optimal splittable shares ``(U, D)`` given the open depots (a transportation LP), or None if it failed.
 
     Parameters
@@ -340,3 +340,53 @@ def transport_shares(p: _Problem, open_: np.ndarray) -> np.ndarray | None:
     share = np.zeros((n_units, n_depots))
     share[units, depots] = res.x[:n_arcs]
     return share
+
+
+def _top_up_ratio(p: _Problem, missing: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Per candidate depot: (fixed cost + cost of the missing demand it could take) per kg it could take."""
+    cost = p.unit_cost[:, candidates]
+    reach = np.isfinite(cost)
+    kg = (missing * p.unit_demand.sum(axis=1)) @ reach  # missing kg within reach
+    stock = np.where(np.isfinite(p.capacity[candidates]), p.capacity[candidates], np.inf).sum(axis=1)
+    takes = np.minimum(kg, stock)
+    spend = np.where(reach, cost, 0.0).T @ missing * np.divide(takes, kg, out=np.zeros_like(kg), where=kg > 0)
+    return np.where(takes > 0, (p.fixed[candidates] + spend) / np.maximum(takes, 1e-12), np.inf)
+
+
+def split_plan(p: _Problem, assign: np.ndarray, open_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Splittable shares ``(U, D)`` and open depots from a single-source plan.
+
+    The transportation LP on the plan's open depots; while it leaves demand unserved that a depot still
+    closed could take (and ``max_open`` allows), the depot of least cost per kg it could take opens too
+    (units too large for any one depot are what the single-source plan cannot place).
+
+    Parameters
+    ----------
+    p
+        The validated problem.
+    assign, open_
+        The single-source plan of :func:`heuristic_plan`.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Share of each unit's demand per depot (``1 - row sum`` is dropped), and the open mask.
+    """
+    share = np.zeros(p.unit_cost.shape)
+    served = np.flatnonzero(assign >= 0)
+    share[served, assign[served]] = 1.0
+    limit = p.capacity.shape[0] if p.max_open is None else p.max_open
+    open_ = open_.copy()
+    while True:
+        lp = _transport_shares(p, open_)
+        if lp is None:
+            return share, open_
+        share = lp
+        missing = np.clip(1.0 - share.sum(axis=1), 0.0, 1.0)
+        candidates = np.flatnonzero(~open_ & ~p.closed)
+        if not missing.any() or candidates.size == 0 or open_.sum() >= limit:
+            return share, open_
+        ratio = _top_up_ratio(p, missing, candidates)
+        if not np.isfinite(ratio).any():
+            return share, open_
+        open_[candidates[int(np.argmin(ratio))]] = True
