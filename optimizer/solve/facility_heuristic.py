@@ -17,10 +17,15 @@ already in ``unit_cost`` (``inf`` = not an arc). Steps:
    swap (two units exchange depots), best gains first; with opening variables also close, open
    and swap-depot moves (close one, open one of its ten closest closed depots by cost profile),
    first improvement, each evaluated by steps 2 and a few shift rounds.
+4. On the final open set, step 2 and the rounded transportation LP (largest shares first, each unit
+   where it fits; the LP balances scarce commodities across depots, which the greedy cannot) are
+   both polished by step 3; the cheaper plan is kept.
 
 Budgets are counts fixed from the sizes (``_MOVE_EVALS_PER_DEPOT``, ``_SHIFT_ROUNDS``), never the
 clock, and every order has a stable tie-break, so the plan is deterministic. In splittable mode the
-open set is then given to a transportation LP (HiGHS through SciPy), which is optimal for that set.
+open set is then given to a transportation LP (HiGHS through SciPy), which is optimal for that set;
+while it leaves demand unserved that a closed depot could take, such a depot opens too
+(:func:`split_plan`).
 """
 
 from __future__ import annotations
@@ -36,9 +41,10 @@ __all__ = ["heuristic_plan", "split_plan"]
 #: Shift rounds of the final polish and inside each open-set evaluation.
 _SHIFT_ROUNDS = 50
 _EVAL_SHIFT_ROUNDS = 3
-#: Swap rounds of the final polish; skipped when (served units)^2 x commodities exceeds the limit (memory).
+#: Swap rounds of a polish: at most ``_SWAP_ROUNDS``, and at most ``_SWAP_WORK`` pair-commodity
+#: comparisons in all (each round compares (served units)^2 x commodities); none if one round exceeds it.
 _SWAP_ROUNDS = 20
-_SWAP_LIMIT = 2.0e7
+_SWAP_WORK = 1.0e7
 #: Open-set moves evaluated, per depot that may open (plus a constant).
 _MOVE_EVALS_PER_DEPOT = 20
 _MOVE_EVALS_BASE = 40
@@ -125,9 +131,9 @@ def _swap(p: _Problem, assign: np.ndarray, rounds: int) -> np.ndarray:
     dem = p.unit_demand
     assign = assign.copy()
     served = np.flatnonzero(assign >= 0)
-    if served.size < 2 or served.size**2 * dem.shape[1] > _SWAP_LIMIT:
+    if served.size < 2:
         return assign
-    for _ in range(rounds):
+    for _ in range(min(rounds, int(_SWAP_WORK // (served.size**2 * dem.shape[1])))):
         a = assign[served]
         residual = p.capacity - _load(dem, assign, p.capacity.shape[0])
         cur = p.unit_cost[served, a]
@@ -152,6 +158,26 @@ def _swap(p: _Problem, assign: np.ndarray, rounds: int) -> np.ndarray:
             assign[u], assign[v] = jv, ju
             used[s] = used[t] = True
     return assign
+
+
+def _round_shares(p: _Problem, share: np.ndarray) -> np.ndarray:
+    """Single-source assignment from splittable shares: largest shares first, each unit where it fits."""
+    dem = p.unit_demand
+    residual = p.capacity.copy()
+    assign = np.full(len(share), -1)
+    units, depots = np.nonzero(share > 0)
+    for u, j in zip(units[np.lexsort((depots, units, -share[units, depots]))],
+                    depots[np.lexsort((depots, units, -share[units, depots]))]):
+        if assign[u] < 0 and (dem[u] <= residual[j]).all() and np.isfinite(p.unit_cost[u, j]):
+            assign[u] = j
+            residual[j] -= dem[u]
+    return assign
+
+
+def _polish(p: _Problem, open_: np.ndarray, assign: np.ndarray) -> np.ndarray:
+    """Shift, swap, shift."""
+    assign = _shift(p, open_, assign, _SHIFT_ROUNDS)
+    return _shift(p, open_, _swap(p, assign, _SWAP_ROUNDS), _SHIFT_ROUNDS)
 
 
 def _evaluate(p: _Problem, open_: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -286,8 +312,12 @@ def heuristic_plan(p: _Problem) -> tuple[np.ndarray, np.ndarray]:
         open_ = _improve_open(p, _initial_open(p))
     else:
         open_ = ~p.closed
-    assign = _shift(p, open_, _assign(p, open_), _SHIFT_ROUNDS)
-    assign = _shift(p, open_, _swap(p, assign, _SWAP_ROUNDS), _SHIFT_ROUNDS)
+    assign = _polish(p, open_, _assign(p, open_))
+    share = _transport_shares(p, open_)
+    if share is not None:  # the LP balances scarce commodities across depots, which the greedy cannot
+        rounded = _polish(p, open_, _round_shares(p, share))
+        if _unit_costs(p, rounded).sum() < _unit_costs(p, assign).sum():
+            assign = rounded
     if p.need_y:
         open_ = p.forced.copy()
         open_[assign[assign >= 0]] = True
