@@ -102,14 +102,16 @@ class FacilityLocationResult:
         Assignment cost + fixed costs of open depots + penalties of unserved demand, in the
         caller's units, computed from the returned arrays (so it can be recomputed exactly).
     best_bound
-        The solver's proven lower bound on the objective, in the caller's units.
+        The solver's proven lower bound on the objective, in the caller's units (or the weaker
+        bound computed without the solver, when the solver proved less).
     gap
         ``(objective - best_bound) / max(|objective|, 1e-9)``; 0.0 when proven optimal.
     status
-        ``'OPTIMAL'`` (proven), ``'FEASIBLE'`` (time limit hit, ``gap`` says how far), or
-        with the heuristic's plan when the solver found none or a costlier one (then ``backend`` is
-        ``'<solver>+heuristic'`` and the bound is whatever the solver proved, ``-inf`` if nothing,
-        making ``gap`` infinite). A gap within the solver tolerance is reported as ``'OPTIMAL'``.
+        ``'OPTIMAL'`` (proven: the gap is within the solver tolerance) or ``'FEASIBLE'`` (a limit
+        ended the solve, ``gap`` says how far). Never empty-handed: when the solver found no plan
+        or a costlier one, the heuristic's plan is returned (``backend`` ``'<solver>+heuristic'``)
+        with whatever bound the solver proved, or the bound of the LP without ``x <= y`` links
+        (a per-kg share of fixed costs) when that is higher.
     solve_time_s
         Wall time of the whole call (model building included).
     unassigned
@@ -433,19 +435,40 @@ def _unit_objective(p: _Problem, share: np.ndarray, open_: np.ndarray) -> float:
     return assigned + float(p.fixed[open_].sum()) + float(p.unit_penalty @ np.clip(1.0 - share.sum(axis=1), 0.0, 1.0))
 
 
+def _weak_bound(p: _Problem) -> float:
+    """A lower bound in no time: every unit pays its cheapest arc plus its share of the depot's fixed cost, or its penalty.
+
+    Valid because a depot that is not forced open satisfies ``y[j] >= sum_u d[u,c] x[u,j] / K[j,c]``
+    for each commodity ``c`` (here the one with the largest demand-to-stock ratio at ``j``), so its
+    fixed cost is at least ``f[j] d[u,c] / K[j,c]`` per unit it serves; forced depots pay in full.
+    It is the bound of the LP without the ``x <= y`` links, for when the solver proves nothing.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(np.isfinite(p.capacity), p.unit_demand.sum(axis=0)[None, :] / p.capacity, 0.0)
+        c_star = np.nan_to_num(ratio, nan=np.inf).argmax(axis=1)
+        stock = p.capacity[np.arange(len(c_star)), c_star]
+        per_kg = np.where(p.forced | ~np.isfinite(stock), 0.0, p.fixed / stock)
+    with np.errstate(invalid="ignore"):  # 0 kg x inf per kg (no stock of it): no share, the unit needs none
+        share_of_fixed = p.unit_demand[:, c_star] * per_kg[None, :]
+    cheapest = np.min(p.unit_cost + np.nan_to_num(share_of_fixed, nan=0.0, posinf=np.inf), axis=1, initial=np.inf)
+    return float(np.minimum(cheapest, p.unit_penalty).sum() + p.fixed[p.forced].sum())
+
+
 def _solve(
     p: _Problem, backend: str, deadline: float, seed: int, num_workers: int, node_limit: int | None
 ) -> tuple[_Raw, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Heuristic plan, then the MIP from it until ``deadline``; the better of the two, cleaned.
 
     The heuristic's plan is kept when the solver found none or a costlier one (its backend is then
-    ``'<solver>+heuristic'``, also when no time was left for the solver); the bound is the solver's.
+    ``'<solver>+heuristic'``, also when no time was left for the solver); the bound is the solver's,
+    or :func:`_weak_bound` when that is higher (the solver proved little or nothing).
     """
     start = _heuristic_raw(p)
     if backend == "cp-sat":
         raw = _solve_cpsat(p, deadline, seed, num_workers)
     else:
         raw = _solve_mip(p, deadline, seed, num_workers, backend, node_limit, start)
+    raw.bound = max(raw.bound, _weak_bound(p))
     fallback = _clean(p, start)
     if raw.status != "NOT_SOLVED":
         cleaned = _clean(p, raw)
