@@ -147,8 +147,8 @@ def run_orlib(names: list[str], time_limit: float, single_source: bool, backends
     """Print the table; return the instances whose splittable objective misses its target."""
     bks = read_bks(ORLIB_DIR / "bks.csv")
     print(f"OR-Library capacitated instances ({ORLIB_DIR}), time limit {time_limit:g} s; splittable unless said")
-    print("heur = heuristic alone (MIP given no time); vs opt = % above the published optimum; vs bound = gap to")
-    print("the solver's proven bound (inf: the solver proved none in time)")
+    print("heur = heuristic alone (MIP given no time); vs opt = % above the published optimum; vs bnd = gap to")
+    print("the proven bound (the solver's, or the weak LP bound of facility._weak_bound when the solver proved less)")
     head = (
         f"{'instance':<10} {'size':>8} {'heur obj':>14} {'heur s':>6} {'backend':<15} {'objective':>14} "
         f"{'optimum':>14} {'vs opt %':>8} {'vs bnd %':>8} {'time s':>7} {'status':<8}"

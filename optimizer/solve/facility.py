@@ -39,8 +39,10 @@ So: single-source -> SCIP (MathOpt ``GSCIP``), splittable -> HiGHS (its LP is 4x
 SCIP's on the 2,000-point instance: 1.1 s vs 4.9 s, both optimal). Both start from the plan of
 :mod:`optimizer.solve.facility_heuristic` (greedy opening and assignment, then local search; in
 splittable mode a transportation LP on its open depots), given as a solution hint, and the answer
-is never worse than that plan: on OR-Library ``capb`` (100 depots x 1,000 customers) the MIP alone
-returned nothing within 60 s, the heuristic is within 0.5 % of the optimum in about a second.
+is never worse than that plan. On OR-Library ``capb`` (100 depots x 1,000 customers, splittable,
+60 s; ``benchmarks/results/facility_location.txt``) the MIP alone returned an empty plan after 70 s;
+now the heuristic takes 0.6-1.4 s and is 0.32-0.59 % above the published optima, and the MIP
+(its strong LP alone needs about 55 s here) does not improve on it within the limit.
 CP-SAT stays available (``_BACKEND_SINGLE = "cp-sat"``) for
 re-measurement; with one worker its hint search swallowed the whole time limit, so it gets
 no hint. Its costs are scaled to integers by a power of two so the largest coefficient is
