@@ -1,7 +1,8 @@
-"""Benchmark the facility-location solver on the OR-Library capacitated instances (cap41 ... cap131).
+"""Benchmark the facility-location solver on the OR-Library capacitated instances (cap41 ... cap131, capb).
 
 The published optima (``bks.csv``) are for *splittable* demand; each instance is solved in
-splittable mode and compared with them. A single-source column (a harder problem, higher
+splittable mode and compared with them, beside the heuristic's plan alone. ``capb`` (100
+facilities x 1,000 customers) comes in the four capacity variants of ``bks.csv``. A single-source column (a harder problem, higher
 optimum, no published figure here) is reported too.
 
 ``--synthetic`` adds a Khánh Hòa-sized synthetic instance (2,000 points × 12 depots ×
@@ -30,16 +31,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from optimizer.solve import facility  # noqa: E402
 from optimizer.solve.facility import FacilityLocationResult, solve_facility_location  # noqa: E402
 
-ORLIB_DIR = Path(__file__).resolve().parents[1].parent / "shared/benchmarks/cflp_orlib"
+#: The OR-Library files: ``shared/benchmarks/cflp_orlib`` beside the checkout (or a worktree's parents).
+ORLIB_DIR = next(
+    (d / "shared/benchmarks/cflp_orlib" for d in Path(__file__).resolve().parents[1:]
+     if (d / "shared/benchmarks/cflp_orlib").is_dir()),
+    Path(__file__).resolve().parents[1].parent / "shared/benchmarks/cflp_orlib",
+)
 
 
-def read_orlib(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def read_orlib(path: Path, capacity_value: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Read an OR-Library capacitated file: (cost, demand, capacity, fixed_cost).
 
     Format: ``m n``; ``m`` lines ``capacity fixed_cost``; then per customer its demand followed
     by ``m`` costs, each the cost of allocating *all* of the customer's demand to that facility.
+    The large files (``capb``) write the literal word ``capacity``: every facility then gets
+    ``capacity_value`` (the variants ``capb-5000`` ... ``capb-8000`` of ``bks.csv``).
     """
     tokens = path.read_text().split()
+    if capacity_value is not None:
+        tokens = [str(capacity_value) if t == "capacity" else t for t in tokens]
     m, n = int(tokens[0]), int(tokens[1])
     pos = 2
     capacity = np.empty(m)
@@ -56,6 +66,17 @@ def read_orlib(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     if pos != len(tokens):
         raise ValueError(f"{path}: {len(tokens) - pos} unread tokens")
     return cost, demand, capacity, fixed
+
+
+def load(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """An instance by its ``bks.csv`` name: ``cap41`` is ``cap41.txt``, ``capb-5000`` is ``capb.txt`` at capacity 5000."""
+    stem, _, value = name.partition("-")
+    return read_orlib(ORLIB_DIR / f"{stem}.txt", float(value) if value else None)
+
+
+def instance_names() -> list[str]:
+    """Every instance of ``bks.csv`` whose file is present, small ones first."""
+    return [n for n in read_bks(ORLIB_DIR / "bks.csv") if (ORLIB_DIR / f"{n.partition('-')[0]}.txt").exists()]
 
 
 def read_bks(path: Path) -> dict[str, float]:
@@ -114,33 +135,52 @@ def _fmt(r: FacilityLocationResult) -> str:
     return f"{r.objective:>14.3f} {r.best_bound:>14.3f} {100 * r.gap:>8.4f} {r.solve_time_s:>7.2f} {r.status:<9}"
 
 
+#: Target per instance (percent above the published optimum): the optimum itself on the small files,
+#: within 1 % on the 100 x 1,000 ``capb`` variants (issue 14).
+SMALL_TARGET, LARGE_TARGET, LARGE_ARCS = 0.01, 1.0, 50_000
+
+#: A time limit no solver can use: the call then returns the heuristic's plan (what its columns show).
+HEURISTIC_ONLY = 1e-9
+
+
 def run_orlib(names: list[str], time_limit: float, single_source: bool, backends: list[str | None]) -> list[str]:
-    """Print the table; return the instances whose splittable objective misses the optimum by >= 0.01 %."""
+    """Print the table; return the instances whose splittable objective misses its target."""
     bks = read_bks(ORLIB_DIR / "bks.csv")
-    print(f"OR-Library capacitated instances ({ORLIB_DIR}), time limit {time_limit:g} s")
-    head = f"{'instance':<9} {'size':>6} {'backend':<7} {'objective':>14} {'optimum':>14} {'gap %':>8} {'time s':>7} {'status':<9}"
+    print(f"OR-Library capacitated instances ({ORLIB_DIR}), time limit {time_limit:g} s; splittable unless said")
+    print("heur = heuristic alone (MIP given no time); vs opt = % above the published optimum; vs bnd = gap to")
+    print("the proven bound (the solver's, or the weak LP bound of facility._weak_bound when the solver proved less)")
+    head = (
+        f"{'instance':<10} {'size':>8} {'heur obj':>14} {'heur s':>6} {'backend':<15} {'objective':>14} "
+        f"{'optimum':>14} {'vs opt %':>8} {'vs bnd %':>8} {'time s':>7} {'status':<8}"
+    )
     if single_source:
-        head += f" | {'backend':<7} {'single-src obj':>14} {'bound':>14} {'gap %':>8} {'time s':>7} {'status':<9} unserved"
+        head += f" | single-source: {'heur obj':>14} {'backend':<15} {'objective':>14} {'bound':>14} {'gap %':>8} {'time s':>7} {'status':<9} unserved"
     print(head)
     misses = []
     for name in names:
-        cost, demand, capacity, fixed = read_orlib(ORLIB_DIR / f"{name}.txt")
+        cost, demand, capacity, fixed = load(name)
+        target = LARGE_TARGET if cost.size >= LARGE_ARCS else SMALL_TARGET
         for b in backends:
             with backend(b):
+                heur = solve_facility_location(cost, demand, capacity, fixed_cost=fixed, splittable=True,
+                                               time_limit_s=HEURISTIC_ONLY)
                 split = solve_facility_location(
                     cost, demand, capacity, fixed_cost=fixed, splittable=True, time_limit_s=time_limit
                 )
                 opt = bks.get(name, float("nan"))
                 gap_opt = 100 * (split.objective - opt) / opt
-                if not abs(gap_opt) < 0.01:
-                    misses.append(f"{name} ({split.backend})")
+                if not gap_opt < target:
+                    misses.append(f"{name} ({split.backend}, {gap_opt:.3f} %)")
                 line = (
-                    f"{name:<9} {cost.shape[1]:>2}x{cost.shape[0]:<3} {split.backend:<7} {split.objective:>14.3f} "
-                    f"{opt:>14.3f} {gap_opt:>8.4f} {split.solve_time_s:>7.2f} {split.status:<9}"
+                    f"{name:<10} {cost.shape[1]:>3}x{cost.shape[0]:<4} {heur.objective:>14.3f} {heur.solve_time_s:>6.2f} "
+                    f"{split.backend:<15} {split.objective:>14.3f} {opt:>14.3f} {gap_opt:>8.4f} {100 * split.gap:>8.4f} "
+                    f"{split.solve_time_s:>7.2f} {split.status:<8}"
                 )
                 if single_source:
+                    single_heur = solve_facility_location(cost, demand, capacity, fixed_cost=fixed,
+                                                          time_limit_s=HEURISTIC_ONLY)
                     single = solve_facility_location(cost, demand, capacity, fixed_cost=fixed, time_limit_s=time_limit)
-                    line += f" | {single.backend:<7} {_fmt(single)} {len(single.unassigned)}"
+                    line += f" | {'':>14} {single_heur.objective:>14.3f} {single.backend:<15} {_fmt(single)} {len(single.unassigned)}"
             print(line, flush=True)
     return misses
 
@@ -176,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backends", default="", help="comma list of cp-sat,highs,scip to compare (default: module choice)")
     args = parser.parse_args(argv)
 
-    names = sorted((p.stem for p in ORLIB_DIR.glob("cap*.txt")), key=lambda s: int(s[3:]))
+    names = instance_names()
     if args.instances:
         wanted = [w.strip() for w in args.instances.split(",") if w.strip()]
         names = [n for n in names if any(w == n or w in n for w in wanted)]
@@ -184,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     misses: list[str] = []
     if not args.no_orlib:
         misses = run_orlib(names, args.time_limit, not args.no_single_source, backends)
-        print(f"target (splittable gap < 0.01 %): {'missed by ' + ', '.join(misses) if misses else 'all met'}")
+        targets = f"splittable: < {SMALL_TARGET} % above the optimum, < {LARGE_TARGET} % on {LARGE_ARCS:,}+ arcs"
+        print(f"target ({targets}): {'missed by ' + ', '.join(misses) if misses else 'all met'}")
     if args.synthetic:
         run_synthetic(args.time_limit, backends)
     return 1 if misses else 0

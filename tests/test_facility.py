@@ -341,3 +341,84 @@ def test_property_random_small_instances(instance):
             kwargs.get("force_closed", ()), kwargs.get("groups"), kwargs.get("unassigned_penalty"),
         )
         assert r.objective == pytest.approx(best, rel=1e-9, abs=1e-9)
+
+
+# --- heuristic start (issue 14: facility location that always answers) -------------------------
+
+#: A time limit no solver can use: the call returns the heuristic's plan.
+NO_TIME = 1e-9
+
+
+def constrained_instance(seed: int, n: int = 120, m: int = 8):
+    """Random instance with fixed costs, reach limits, tight stock of two commodities and ward groups."""
+    rng = np.random.default_rng(seed)
+    cost, demand, capacity = random_instance(rng, n, m, 2)
+    cost[rng.random(cost.shape) < 0.2] = INF
+    return cost, demand, capacity, {
+        "fixed_cost": rng.uniform(100, 2000, m).round(),
+        "reachable": rng.random(cost.shape) > 0.05,
+        "unassigned_penalty": rng.uniform(50, 500, n).round(),
+    }
+
+
+HEURISTIC_VARIANTS = [
+    {},
+    {"max_open": 3},
+    {"force_open": [1, 6], "force_closed": [0, 2]},
+    {"groups": "wards", "max_open": 5, "force_closed": [3]},
+    {"splittable": True, "max_open": 4, "force_open": [5]},
+    {"splittable": True, "groups": "wards"},
+]
+
+
+def _kwargs(variant: dict, n: int) -> dict:
+    return {**variant, "groups": np.arange(n) % 13} if variant.get("groups") == "wards" else dict(variant)
+
+
+@pytest.mark.parametrize("variant", HEURISTIC_VARIANTS)
+@pytest.mark.parametrize("seed", [1, 2])
+def test_heuristic_alone_is_feasible_and_respects_every_rule(seed, variant):
+    cost, demand, capacity, base = constrained_instance(seed)
+    kwargs = {**base, **_kwargs(variant, len(cost))}
+    r = solve_facility_location(cost, demand, capacity, time_limit_s=NO_TIME, **kwargs)
+    assert r.backend.endswith("+heuristic") and r.status == "FEASIBLE"
+    check_invariants(
+        r, cost, demand, capacity, groups=kwargs.get("groups"), closed=kwargs.get("force_closed", ()),
+        max_open=kwargs.get("max_open"),
+    )
+    assert r.open_depots[list(kwargs.get("force_open", []))].all()
+    assert not r.flow[~base["reachable"]].any(), "flow outside the reach mask"
+    assert r.open_depots.any() and len(r.unassigned) < len(cost), "the heuristic served nothing"
+    assert r.objective == pytest.approx(
+        recomputed_objective(r, cost, kwargs["fixed_cost"], kwargs["unassigned_penalty"]), rel=1e-12
+    )
+    if not kwargs.get("splittable"):
+        assert set(np.unique(r.flow)) <= {0.0, 1.0}
+
+
+@pytest.mark.parametrize("variant", HEURISTIC_VARIANTS[:5])
+def test_result_never_worse_than_heuristic(variant):
+    cost, demand, capacity, base = constrained_instance(3, n=30, m=8)
+    kwargs = {**base, **_kwargs(variant, len(cost))}
+    heur = solve_facility_location(cost, demand, capacity, time_limit_s=NO_TIME, **kwargs)
+    full = solve_facility_location(cost, demand, capacity, time_limit_s=20, node_limit=20, **kwargs)
+    assert full.objective <= heur.objective * (1 + 1e-12)
+    check_invariants(full, cost, demand, capacity, groups=kwargs.get("groups"), max_open=kwargs.get("max_open"))
+
+
+def test_heuristic_deterministic():
+    cost, demand, capacity, base = constrained_instance(4)
+    a, b = (solve_facility_location(cost, demand, capacity, time_limit_s=NO_TIME, max_open=4, **base) for _ in range(2))
+    np.testing.assert_array_equal(a.flow, b.flow)
+    np.testing.assert_array_equal(a.open_depots, b.open_depots)
+
+
+@pytest.mark.parametrize("splittable", [False, True])
+def test_tiny_time_limit_still_opens_and_serves(splittable):
+    # Whatever the limit cuts, the answer is at least the heuristic's: depots open, points served.
+    cost, demand, capacity = random_instance(np.random.default_rng(11), 400, 10, 2)
+    fixed = np.full(10, 50_000.0)
+    r = solve_facility_location(cost, demand, capacity, fixed_cost=fixed, splittable=splittable, time_limit_s=0.01)
+    check_invariants(r, cost, demand, capacity)
+    assert r.open_depots.any() and len(r.unassigned) < len(cost) / 2
+    assert r.status in {"OPTIMAL", "FEASIBLE"}

@@ -1,7 +1,8 @@
-"""The facility-location model's data and its solver backends (MIP through MathOpt, CP-SAT) and the greedy start.
+"""The facility-location model's data and its solver backends (MIP through MathOpt, CP-SAT).
 
 :func:`optimizer.solve.facility.solve_facility_location` validates the input into a :class:`_Problem`, calls one
-backend here and cleans what it returns (a :class:`_Raw`). The backends are deterministic for a seed: they stop
+backend here (started from the heuristic plan of :mod:`optimizer.solve.facility_heuristic`) and cleans
+what it returns (a :class:`_Raw`). The backends are deterministic for a seed: they stop
 on a node limit, the time limit being only a safety cap (``_Raw.cut`` says when it fired).
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +22,12 @@ _COST_RESOLUTION = 2.0**30
 
 #: ... and the largest stock or total demand of a commodity to about this many units.
 _KG_RESOLUTION = 2.0**30
+
+#: Share of the model-building time kept back from the solver's time limit, for handing the model over
+#: and reading the answer back (both grow with the model, like building it) and for the solver's
+#: overshoot. Measured on capb, 100 x 1,000 (about 18 s to build on 2 shared cores): hand-over 2-2.5 s,
+#: reading back 0.6 s, overshoot 0.8 s (HiGHS) to 4 s (SCIP).
+_HANDOVER_SHARE = 0.4
 
 #: Relative gap at which the MIP solvers stop and call it optimal; smaller gaps are reported as 0.0.
 _GAP_TOLERANCE = 1e-7
@@ -61,29 +69,6 @@ class _Raw:
     cut: bool = False  # the time limit (not the node limit or optimality) ended the solve
 
 
-def _greedy(p: _Problem) -> tuple[np.ndarray, np.ndarray]:
-    """Single-source start: largest units first, each to its cheapest depot with room."""
-    n_depots = p.capacity.shape[0]
-    residual = p.capacity.copy()
-    opened = p.forced.copy()
-    limit = n_depots if p.max_open is None else p.max_open
-    assign = np.full(len(p.members), -1)
-    order = np.lexsort((np.arange(len(p.members)), -p.unit_demand.sum(axis=1)))
-    for u in order:
-        arcs = p.arcs[u]
-        for j in arcs[np.argsort(p.unit_cost[u, arcs], kind="stable")]:
-            if p.unit_cost[u, j] >= p.unit_penalty[u]:
-                break
-            if not opened[j] and opened.sum() >= limit:
-                continue
-            if (p.unit_demand[u] <= residual[j]).all():
-                assign[u] = j
-                residual[j] -= p.unit_demand[u]
-                opened[j] = True
-                break
-    return assign, opened
-
-
 def _pow2_scale(resolution: float, top: float) -> float:
     """Power of two that maps ``top`` to at most ``resolution`` (1.0 when ``top`` is 0)."""
     if not top > 0:
@@ -91,7 +76,7 @@ def _pow2_scale(resolution: float, top: float) -> float:
     return 2.0 ** min(max(math.floor(math.log2(resolution / top)), -900), 900)
 
 
-def _solve_cpsat(p: _Problem, time_limit_s: float, seed: int, num_workers: int) -> _Raw:
+def _solve_cpsat(p: _Problem, deadline: float, seed: int, num_workers: int) -> _Raw:
     n_depots = p.capacity.shape[0]
     model = cp_model.CpModel()
     coefs = [p.unit_penalty.max(initial=0.0), p.fixed.max(initial=0.0)]
@@ -124,11 +109,14 @@ def _solve_cpsat(p: _Problem, time_limit_s: float, seed: int, num_workers: int) 
     _cpsat_stock(model, p, x, y)
     model.minimize(cp_model.LinearExpr.weighted_sum(obj_vars, obj_coefs))
 
-    # No greedy hint: with one worker CP-SAT 9.15 spent the whole limit in its hint search
+    # No hint: with one worker CP-SAT 9.15 spent the whole limit in its hint search
     # (2000-point instance: 695 points left unserved at 10 s with the hint, 3 without).
 
+    time_limit_s = _remaining(deadline)
+    if time_limit_s <= 0:
+        return _no_solution(p, "cp-sat", -math.inf, cut=True)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = min(float(time_limit_s), 1e7)
+    solver.parameters.max_time_in_seconds = time_limit_s
     solver.parameters.random_seed = int(seed)
     solver.parameters.num_workers = int(num_workers)
     status = solver.solve(model)
@@ -149,7 +137,7 @@ def _solve_cpsat(p: _Problem, time_limit_s: float, seed: int, num_workers: int) 
             backend="cp-sat",
             cut=status != cp_model.OPTIMAL and solver.wall_time >= 0.99 * time_limit_s,
         )
-    return _greedy_raw(p, *_greedy(p), "cp-sat", cut=solver.wall_time >= 0.99 * time_limit_s)
+    return _no_solution(p, "cp-sat", -math.inf, cut=solver.wall_time >= 0.99 * time_limit_s)
 
 
 def _cpsat_openings(
@@ -193,28 +181,43 @@ def _cpsat_stock(
             model.add(expr <= cap * y[j] if j in y else expr <= cap)
 
 
-def _greedy_raw(p: _Problem, assign: np.ndarray, opened: np.ndarray, backend: str, *, cut: bool) -> _Raw:
-    share = np.zeros((len(p.members), p.capacity.shape[0]))
-    for u, j in enumerate(assign):
-        if j >= 0:
-            share[u, j] = 1.0
-    return _Raw(share=share, open=opened if p.need_y else None, status="NOT_SOLVED", bound=-math.inf, backend=backend,
-                cut=cut)
+def _no_solution(p: _Problem, backend: str, bound: float, *, cut: bool) -> _Raw:
+    """What a backend returns when it found no plan (the caller falls back to the heuristic's)."""
+    return _Raw(share=np.zeros((len(p.members), p.capacity.shape[0])), open=None, status="NOT_SOLVED", bound=bound,
+                backend=backend, cut=cut)
+
+
+def _remaining(deadline: float) -> float:
+    """Seconds left until ``deadline`` (a ``time.perf_counter`` value), capped for the solvers' parameters."""
+    return min(deadline - time.perf_counter(), 1e7)
+
+
+class _OutOfTime(Exception):
+    """The deadline passed while the model was being built."""
+
+
+def _check(deadline: float) -> None:
+    """Stop building the model once ``deadline`` has passed (large models take seconds to build)."""
+    if time.perf_counter() > deadline:
+        raise _OutOfTime
 
 
 _MIP_SOLVERS = {"highs": mathopt.SolverType.HIGHS, "scip": mathopt.SolverType.GSCIP}
+#: Backends that take a solution hint through MathOpt.
+_HINTED = frozenset({"scip", "highs"})
 
 
-def _solve_mip(
-    p: _Problem, time_limit_s: float, seed: int, num_workers: int, engine: str, node_limit: int | None = None
-) -> _Raw:
-    n_depots = p.capacity.shape[0]
+def _mip_model(
+    p: _Problem, deadline: float
+) -> tuple[mathopt.Model, list[dict[int, mathopt.Variable]], list[mathopt.Variable], dict[int, mathopt.Variable]]:
+    """The MathOpt model and its variables (assignment, drop, opening); :class:`_OutOfTime` past ``deadline``."""
     model = mathopt.Model(name="cflp")
     integral = not p.splittable
     x: list[dict[int, mathopt.Variable]] = []
     drop: list[mathopt.Variable] = []
     obj_terms: dict[mathopt.Variable, float] = {}
     for u, arcs in enumerate(p.arcs):
+        _check(deadline)
         row = {int(j): model.add_variable(lb=0.0, ub=1.0, is_integer=integral) for j in arcs}
         d = model.add_variable(lb=0.0, ub=1.0)  # 1 - sum(x): integral whenever x is
         model.add_linear_constraint(mathopt.fast_sum([*row.values(), d]) == 1.0)
@@ -223,17 +226,33 @@ def _solve_mip(
         for j, v in row.items():
             obj_terms[v] = float(p.unit_cost[u, j])
         obj_terms[d] = float(p.unit_penalty[u])
-    y = _mip_openings(model, p, x)
+    y = _mip_openings(model, p, x, deadline)
     for j, v in y.items():
         if p.fixed[j] > 0:
             obj_terms[v] = float(p.fixed[j])
-    _mip_stock(model, p, x, y)
+    _mip_stock(model, p, x, y, deadline)
     model.minimize(0.0)
     for v, coef in obj_terms.items():
         model.objective.set_linear_coefficient(v, coef)
+    return model, x, drop, y
 
+
+def _solve_mip(
+    p: _Problem, deadline: float, seed: int, num_workers: int, engine: str, node_limit: int | None, start: _Raw
+) -> _Raw:
+    """Solve the MIP (splittable: x continuous) with the time left until ``deadline``, hinted with ``start``."""
+    began = time.perf_counter()
+    try:
+        model, x, drop, y = _mip_model(p, deadline)
+    except _OutOfTime:
+        return _no_solution(p, engine, -math.inf, cut=True)
+    n_depots = p.capacity.shape[0]
+    integral = not p.splittable
+    time_limit_s = _remaining(deadline) - _HANDOVER_SHARE * (time.perf_counter() - began)
+    if time_limit_s <= 0:
+        return _no_solution(p, engine, -math.inf, cut=True)
     params = mathopt.SolveParameters(
-        time_limit=datetime.timedelta(seconds=min(float(time_limit_s), 1e7)),
+        time_limit=datetime.timedelta(seconds=time_limit_s),
         random_seed=int(seed),
         threads=None if engine == "highs" else int(num_workers),  # HiGHS refuses the option
         relative_gap_tolerance=_GAP_TOLERANCE,
@@ -241,13 +260,13 @@ def _solve_mip(
         node_limit=node_limit,
         heuristics=mathopt.Emphasis.HIGH if engine == "scip" and integral else None,
     )
-    model_params = _mip_hint(p, x, drop, y) if integral else None
+    model_params = _mip_hint(start, x, drop, y) if engine in _HINTED else None
     result = mathopt.solve(model, _MIP_SOLVERS[engine], params=params, model_params=model_params)
     reason = result.termination.reason
     cut = reason != mathopt.TerminationReason.OPTIMAL and result.termination.limit == mathopt.Limit.TIME
     share = np.zeros((len(p.members), n_depots))
     if not result.has_primal_feasible_solution():
-        return _greedy_raw(p, *_greedy(p), engine, cut=cut)
+        return _no_solution(p, engine, float(result.termination.objective_bounds.dual_bound), cut=cut)
     values = result.variable_values()
     for u, row in enumerate(x):
         for j, v in row.items():
@@ -266,7 +285,7 @@ def _solve_mip(
 
 
 def _mip_openings(
-    model: mathopt.Model, p: _Problem, x: list[dict[int, mathopt.Variable]]
+    model: mathopt.Model, p: _Problem, x: list[dict[int, mathopt.Variable]], deadline: float
 ) -> dict[int, mathopt.Variable]:
     """Opening variables of the depots that may open (none when the model needs none), linked to ``x``."""
     y: dict[int, mathopt.Variable] = {}
@@ -279,6 +298,7 @@ def _mip_openings(
         if p.forced[j]:
             y[j].lower_bound = 1.0
     for row in x:
+        _check(deadline)
         for j, v in row.items():
             model.add_linear_constraint(v <= y[j])
     if p.max_open is not None:
@@ -287,11 +307,13 @@ def _mip_openings(
 
 
 def _mip_stock(
-    model: mathopt.Model, p: _Problem, x: list[dict[int, mathopt.Variable]], y: dict[int, mathopt.Variable]
+    model: mathopt.Model, p: _Problem, x: list[dict[int, mathopt.Variable]], y: dict[int, mathopt.Variable],
+    deadline: float,
 ) -> None:
     """Stock of every commodity at every depot (only where the units that may use it could exceed it)."""
     for c in range(p.demand.shape[1]):
         for j in range(p.capacity.shape[0]):
+            _check(deadline)
             if not np.isfinite(p.capacity[j, c]):
                 continue
             terms = [(float(p.unit_demand[u, c]), row[j]) for u, row in enumerate(x) if j in row]
@@ -304,11 +326,11 @@ def _mip_stock(
 
 
 def _mip_hint(
-    p: _Problem, x: list[dict[int, mathopt.Variable]], drop: list[mathopt.Variable], y: dict[int, mathopt.Variable]
+    start: _Raw, x: list[dict[int, mathopt.Variable]], drop: list[mathopt.Variable], y: dict[int, mathopt.Variable]
 ) -> mathopt.ModelSolveParameters:
-    """The greedy start as a solution hint."""
-    assign, opened = _greedy(p)
-    hint = {v: float(assign[u] == j) for u, row in enumerate(x) for j, v in row.items()}
-    hint.update({d: float(assign[u] < 0) for u, d in enumerate(drop)})
+    """The heuristic plan as a solution hint."""
+    hint = {v: float(start.share[u, j]) for u, row in enumerate(x) for j, v in row.items()}
+    hint.update({d: max(0.0, 1.0 - float(start.share[u].sum())) for u, d in enumerate(drop)})
+    opened = start.share.sum(axis=0) > 0 if start.open is None else start.open
     hint.update({v: float(opened[j]) for j, v in y.items()})
     return mathopt.ModelSolveParameters(solution_hints=[mathopt.SolutionHint(variable_values=hint)])
