@@ -97,7 +97,7 @@ def summary_text(plan: Plan, lang: str = "vi") -> str:
     lines = [f"{plan.title} — {plan.date}", text["delivered"].format(
         delivered=tonnes(k.delivered_kg), demand=tonnes(k.demand_kg), share=f.share(k.served_share),
         unserved=tonnes(k.unserved_kg))]
-    lines.append(text["fleet"].format(
+    lines.append(text["fleet" if k.depots_closed else "fleet_all_open"].format(
         used=k.vehicles_used, available="–" if k.vehicles_available is None else k.vehicles_available,
         trips=k.trips, km=f.num(k.km), hours=f.num(k.vehicle_hours), points=k.drop_points, open=k.depots_open,
         closed=k.depots_closed))
