@@ -356,7 +356,7 @@ def plan(scenario_dir, date, out, lang, offline, strict, **kwargs):
     copy = render_map(day, maps_dir / map_copy_name(day), lang=lang, offline=offline)
     _print_summary(day, lang)
     click.echo(f"wrote {out}/ (plan.json, routes.csv, unserved.csv, routes.geojson, summary.csv, dispatch/, "
-               f"map.html) and {copy}")
+               f"timeline.html, map.html) and {copy}")
     return EXIT_PARTIAL if len(day.unserved) else EXIT_OK
 
 

@@ -379,17 +379,30 @@ def vehicle_data(plan: Plan, f: Fmt) -> list[dict]:
 def depot_items(plan: Plan, f: Fmt, *, closed: bool = False) -> list[list]:
     """Open depots (stock, planned load, what is left), or with ``closed`` the depots closed for the day.
 
-    Each item: lat, lon (1e-5°), badge, popup, hover tooltip and the name label shown at close zoom."""
+    Each item: lat, lon (1e-5°), badge, popup, hover tooltip, the name label shown at close zoom and its side
+    (``left``/``right``, away from the next depot)."""
     depots = plan.depots
     if depots is None or not len(depots):
         return []
     make = _closed_depot_item if closed else _depot_item
+    sides = _label_sides(depots)
     items = []
-    for r in _rows(depots[closed_depots(depots) == closed]):
+    for index, r in zip(depots.index[closed_depots(depots) == closed], _rows(depots[closed_depots(depots) == closed])):
         position = _e5(r.get("lat"), r.get("lon"))
         if position is not None:
-            items.append([position[0], position[1], *make(r, f)])
+            items.append([position[0], position[1], *make(r, f), sides.get(index, "right")])
     return items
+
+
+def _label_sides(depots: pd.DataFrame, *, width_m: float = 1800.0, height_m: float = 250.0) -> dict[Any, str]:
+    """Side of each depot's name label: ``left`` when another depot lies where the label would run to the right
+    (a label is about ``width_m`` long and ``height_m`` high at the zoom labels appear), else ``right``."""
+    lat = pd.to_numeric(column_of(depots, "lat"), errors="coerce").to_numpy(float)
+    lon = pd.to_numeric(column_of(depots, "lon"), errors="coerce").to_numpy(float)
+    east_m = (lon[None, :] - lon[:, None]) * 111_320 * np.cos(np.radians(lat[:, None]))
+    north_m = (lat[None, :] - lat[:, None]) * 110_570
+    blocked = ((east_m > 0) & (east_m < width_m) & (np.abs(north_m) < height_m)).any(axis=1)
+    return {index: "left" if b else "right" for index, b in zip(depots.index, blocked)}
 
 
 def _closed_depot_item(r: dict, f: Fmt) -> list[str]:

@@ -169,7 +169,7 @@ def timeline_html(plan: Plan, *, lang: str = "vi") -> str:
                                            end=esc(plan.settings["curfew"][1])) if curfew else ""
     legend = (f'<div class="legend"><span><i style="background:#1f77b4;opacity:.35"></i>{t["loading"]}</span>'
               f'<span><i style="background:#1f77b4"></i>{t["driving"]}</span>'
-              f'<span><i style="background:#1f77b4;border-left:2px solid #fff"></i>{t["stop"]}</span>'
+              f'<span><i style="background:linear-gradient(90deg,#1f77b4 45%,#fff 45% 55%,#1f77b4 55%)"></i>{t["stop"]}</span>'
               f'<span><i style="background:#777;height:4px"></i>{t["loan"]}</span>'
               + (f'<span><i style="background:#555;opacity:.3"></i>{curfew_text}</span>' if curfew else "")
               + "</div>")

@@ -1,6 +1,7 @@
 var khf = (function () {
   "use strict";
-  var map, opts, vehicles = [], labelled = [], bases = [], focused = null, tilesFailed = false;
+  var map, opts, vehicles = [], labelled = [], bases = [], focused = null;
+  var tilesFailed = false, tileErrors = 0, tilesLoaded = 0;
   function dec(a) {
     var out = new Array(a.length / 2), la = 0, lo = 0;
     for (var i = 0, j = 0; i < a.length; i += 2, j++) { la += a[i]; lo += a[i + 1]; out[j] = [la / 1e5, lo / 1e5]; }
@@ -15,8 +16,8 @@ var khf = (function () {
   }
   // A layer whose name is a permanent label from zoom `zoom` on and a hover tooltip below it, so that
   // labels of nearby depots do not pile up at the overview zoom.
-  function label(layer, hover, text, zoom, cls) {
-    labelled.push({layer: layer, hover: hover, text: text, zoom: zoom, cls: cls, near: null});
+  function label(layer, hover, text, zoom, cls, side) {
+    labelled.push({layer: layer, hover: hover, text: text, zoom: zoom, cls: cls, side: side || "right", near: null});
   }
   function updateLabels() {
     var z = map.getZoom();
@@ -26,7 +27,8 @@ var khf = (function () {
       x.near = near;
       x.layer.unbindTooltip();
       if (near) {
-        x.layer.bindTooltip(x.text, {permanent: true, direction: "right", offset: [12, 0], className: x.cls});
+        x.layer.bindTooltip(x.text, {permanent: true, direction: x.side, offset: [x.side === "left" ? -12 : 12, 0],
+                                     className: x.cls});
       } else if (x.hover) {
         x.layer.bindTooltip(x.hover, {direction: "top", offset: [0, -10], sticky: !x.layer.getLatLng});
       }
@@ -73,7 +75,7 @@ var khf = (function () {
     vehicles.push(v);
   }
   // One vehicle in front, the others faded; null shows every vehicle again.
-  function focus(id) {
+  function focus(id, fit) {
     focused = id || null;
     vehicles.forEach(function (v) {
       var faded = focused !== null && v.id !== focused;
@@ -82,6 +84,10 @@ var khf = (function () {
         else { x.setOpacity(faded ? 0.15 : 1); x.setZIndexOffset(faded ? -1000 : 0); }
       });
     });
+    var chosen = vehicles.filter(function (v) { return v.id === focused; })[0];
+    if (fit && chosen && chosen.items.length) {
+      map.fitBounds(L.featureGroup(chosen.items).getBounds(), {padding: [40, 40], maxZoom: 16});
+    }
     var select = document.querySelector(".khf-focus select");
     if (select) { select.value = focused || ""; }
     L.DomUtil[focused ? "addClass" : "removeClass"](map.getContainer(), "khf-focused");
@@ -104,7 +110,7 @@ var khf = (function () {
         var reset = L.DomUtil.create("button", "khf-all", d);
         reset.type = "button";
         reset.innerHTML = opts.focus.reset;
-        L.DomEvent.on(select, "change", function () { focus(select.value); });
+        L.DomEvent.on(select, "change", function () { focus(select.value, true); });
         L.DomEvent.on(reset, "click", function () { focus(null); });
         return d;
       }
@@ -116,7 +122,7 @@ var khf = (function () {
       var m = L.marker([s[0] / 1e5, s[1] / 1e5], {
         icon: L.divIcon({className: d.cls, iconSize: null, html: s[2]}), zIndexOffset: d.z, riseOnHover: true
       }).bindPopup(s[3]).addTo(layer);
-      if (d.labelZoom && s[5]) { label(m, s[4], s[5], d.labelZoom, "khf-label"); }
+      if (d.labelZoom && s[5]) { label(m, s[4], s[5], d.labelZoom, "khf-label", s[6]); }
       else { m.bindTooltip(s[4], {direction: "top", offset: [0, -10]}); }
     });
   }
@@ -153,15 +159,17 @@ var khf = (function () {
     map.on("zoomend", show);
     show();
   }
-  // Online tiles that cannot load (no internet): show the offline road network and say so.
+  // Online tiles that cannot load (no internet): show the offline road network and say so. A few failures
+  // among many loaded tiles (a flaky server) do not count.
   function tileFailure() {
-    if (tilesFailed) { return; }
+    tileErrors++;
+    if (tilesFailed || tileErrors < 3 || tileErrors <= tilesLoaded) { return; }
     tilesFailed = true;
     bases.forEach(function (layer) { if (!map.hasLayer(layer)) { map.addLayer(layer); } });
     box("khf-note", opts.tilesFailed, map.getContainer());
   }
   function ready() {
-    map.eachLayer(function (layer) { if (layer instanceof L.TileLayer) { layer.on("tileerror", tileFailure); } });
+    map.eachLayer(function (layer) { if (layer instanceof L.TileLayer) { layer.on("tileerror", tileFailure).on("tileload", function () { tilesLoaded++; }); } });
     if (vehicles.length > 1) { focusControl(); }
     zoomClass();
     window.khfReady = true;
