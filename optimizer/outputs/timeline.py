@@ -2,7 +2,8 @@
 
 Each trip is a bar from the start of loading to the return to the depot, in the vehicle's colour on the map
 (:func:`optimizer.outputs.layers.vehicle_colours`): the loading part pale, the drive solid, each stop a white
-tick at its arrival. A lent vehicle's drive to the depot it loads at is a thin grey bar. The curfew is shaded.
+tick at its arrival. A vehicle is listed under each depot it loads at; a lent vehicle's drive to the depot it
+loads at is a thin grey bar. The curfew is shaded.
 The page is one self-contained HTML file with inline SVG and CSS (no script, no network), readable on screen
 and printed on A4 landscape; hovering a bar or tick shows its times.
 
