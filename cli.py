@@ -23,7 +23,7 @@ from optimizer.network import Closure, closures_from_geojson, load_network, load
 from optimizer.outputs.report import write_assignment_files, write_outputs, write_route_files
 from optimizer.outputs.resources import labels
 from optimizer.outputs.summary import summary_text
-from optimizer.outputs.webmap import render_map
+from optimizer.outputs.webmap import map_copy_name, render_map
 from optimizer.plan import DEFAULT_TIME_LIMIT_S, STAGES, PlanOptions, plan_assignment, run_plan, validate_scenario
 from optimizer.scenario import default_scenario, export_scenario, load_scenario
 from optimizer.solve.routing import ENGINES
@@ -353,10 +353,10 @@ def plan(scenario_dir, date, out, lang, offline, strict, **kwargs):
         day = _run(loaded, **kwargs)
         write_outputs(day, out, lang=lang,
                       extra=lambda staging: render_map(day, staging / "map.html", lang=lang, offline=offline))
-    render_map(day, maps_dir / f"plan-{day.date}.html", lang=lang, offline=offline)
+    copy = render_map(day, maps_dir / map_copy_name(day), lang=lang, offline=offline)
     _print_summary(day, lang)
     click.echo(f"wrote {out}/ (plan.json, routes.csv, unserved.csv, routes.geojson, summary.csv, dispatch/, "
-               f"map.html) and {maps_dir / f'plan-{day.date}.html'}")
+               f"timeline.html, map.html) and {copy}")
     return EXIT_PARTIAL if len(day.unserved) else EXIT_OK
 
 
