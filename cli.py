@@ -248,12 +248,12 @@ def _plan_options(command):
     command = click.option("--no-lending", "no_lending", is_flag=True,
                            help="Every depot works with its own vehicles only.")(command)
     command = click.option("--balance", is_flag=True, help="Even out route durations across vehicles.")(command)
-    command = click.option("--engine", type=click.Choice(ENGINES), default="ortools", show_default=True,
-                           help="Routing engine of the sub-problems; 'portfolio' runs both and keeps the better "
-                                "routes of each depot.")(command)
-    command = click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-                           help="Processes that search depots (and the portfolio's engines) at once; the plan "
-                                "is the same for any number.")(command)
+    command = click.option("--engine", type=click.Choice(ENGINES), default="portfolio", show_default=True,
+                           help="Routing engine of the sub-problems: 'portfolio' runs OR-Tools and PyVRP and keeps "
+                                "the better routes of each depot (see the README for the measurements).")(command)
+    command = click.option("--workers", type=click.IntRange(min=1),
+                           help="Processes that search depots (and the portfolio's two engines) at once "
+                                "[default: one per core]; the plan is the same for any number.")(command)
     command = click.option("--dask", "dask_address", metavar="ADDRESS",
                            help="Search on the Dask cluster at ADDRESS (tcp://host:8786) instead.")(command)
     return command
@@ -263,7 +263,8 @@ def _options(kwargs):
     return PlanOptions(time_limit_s=kwargs["time_limit"], seed=kwargs["seed"], level=kwargs["level"],
                        max_depots=kwargs["max_depots"], close_depots=tuple(kwargs["close"]),
                        idle_closed=kwargs["idle_closed"], lend=not kwargs["no_lending"], balance=kwargs["balance"],
-                       engine=kwargs["engine"], workers=kwargs["workers"], dask_address=kwargs["dask_address"])
+                       engine=kwargs["engine"], workers=kwargs["workers"] or os.cpu_count() or 1,
+                       dask_address=kwargs["dask_address"])
 
 
 def _scenario(scenario_dir, date=None, strict=False):
