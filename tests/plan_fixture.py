@@ -193,6 +193,10 @@ def build_plan(network: RoadNetwork | None = None, *, seed: int = 7) -> Plan:
                     clock += 1800  # reloading
                 here, from_id = there, to_id
     routes = pd.DataFrame(route_rows, columns=ROUTE_COLUMNS)
+    # Each visit carries four fifths rice and one fifth food bags, as the pipeline's split does by the point's mix.
+    rice = (routes["quantity_kg"] * 0.8).round(3)
+    routes.insert(routes.columns.get_loc("quantity_kg") + 1, "rice_kg", rice)
+    routes.insert(routes.columns.get_loc("rice_kg") + 1, "food_bag_kg", routes["quantity_kg"] - rice)
     legs = gpd.GeoDataFrame(pd.DataFrame(leg_rows, columns=LEG_COLUMNS), geometry="geometry", crs=4326)
 
     node_approx = network.nodes["approximate"].to_numpy()[nodes[[location[("S", s)] for s in range(12)]]]
@@ -251,7 +255,8 @@ def build_plan(network: RoadNetwork | None = None, *, seed: int = 7) -> Plan:
                 wards=ward_frame, legs=legs, closed_roads=closed_roads, network_edges=network_edges,
                 transfers=transfers, kpis=kpis, settings={"source": "tests/plan_fixture.py", "seed": seed,
                                                       "curfew": ["19:00", "06:00"],
-                                                      "depot_load_min": {d[0]: 20.0 for d in DEPOTS}})
+                                                      "depot_load_min": {d[0]: 20.0 for d in DEPOTS},
+                                                      "unit_kg": {"rice": 50.0, "food_bag": 5.0}})
 
 
 @functools.cache

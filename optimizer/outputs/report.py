@@ -27,9 +27,11 @@ import pandas as pd
 
 from optimizer.clock import format_hhmm
 from optimizer.files import safe_file_names, staged_folder, write_csv
+from optimizer.outputs.exports import gpx_files, write_xlsx
 from optimizer.outputs.kpis import closed_depots, plan_kpis
+from optimizer.outputs.loading import loading_frame, loading_html
 from optimizer.outputs.resources import asset_text, labels, reason_words
-from optimizer.outputs.summary import flow_lines, summary_frame
+from optimizer.outputs.summary import flow_lines, summary_frame, tidy
 from optimizer.outputs.timeline import timeline_html
 from optimizer.plan import Plan
 from optimizer.solve.reasons import reason_text
@@ -271,7 +273,13 @@ def write_outputs(plan: Plan, folder: str | Path, *, lang: str = "vi",
     written: dict[str, Path] = {}
     with staged_folder(folder) as staging:
         _write_core(plan, staging)
-        write_csv(summary_frame(plan, lang), staging / "summary.csv")
+        write_csv(tidy(summary_frame(plan, lang)), staging / "summary.csv")
+        write_csv(loading_frame(plan), staging / "loading.csv")
+        (staging / "loading.html").write_text(loading_html(plan, lang=lang), encoding="utf-8")
+        write_xlsx(plan, staging / "plan.xlsx", lang=lang)
+        (staging / "gpx").mkdir()
+        for name, text in gpx_files(plan).items():
+            (staging / "gpx" / name).write_text(text, encoding="utf-8")
         (staging / "routes.geojson").write_text(plan_geojson(plan).to_json(drop_id=True, ensure_ascii=False),
                                                 encoding="utf-8")
         (staging / "dispatch").mkdir()

@@ -9,12 +9,14 @@ Vietnamese summary.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from optimizer import datasets
+from optimizer.clock import format_hhmm, parse_hhmm
 from optimizer.outputs.kpis import closed_depots, commodity_columns, plan_kpis
 from optimizer.outputs.layers import Fmt
 from optimizer.outputs.resources import labels, reason_words
@@ -23,7 +25,12 @@ from optimizer.plan import Plan, cross_locality
 #: Columns of :func:`summary_frame` before the ``<commodity>_kg`` columns of the plan's transfers.
 SUMMARY_COLUMNS = ["level", "id", "name", "locality", "zone", "demand_kg", "delivered_kg", "served_share",
                    "min_share", "mean_share", "spread", "stock_kg", "load_kg", "vehicles", "closed", "unserved_kg",
-                   "from", "to", "kg"]
+                   "depot_id", "trips", "stops", "km", "hours", "leave", "back", "from", "to", "kg"]
+#: Columns of :func:`vehicle_frame`.
+VEHICLE_COLUMNS = ["vehicle_id", "vehicle_name", "profile", "home_depot_id", "depot_id", "trips", "stops",
+                   "delivered_kg", "km", "hours", "leave", "back"]
+#: Columns holding shares (0–1) in the plan's frames; :func:`tidy` shows them in per cent.
+SHARE_COLUMNS = ("served_share", "min_share", "mean_share", "spread")
 
 
 def locality_name(value: Any) -> str:
@@ -151,6 +158,56 @@ def _transfer_rows(plan: Plan, lang: str) -> list[dict]:
     return rows
 
 
+def vehicle_frame(plan: Plan) -> pd.DataFrame:
+    """One row per vehicle that drives: its depots (where it loads, several when lent), trips, stops, kilograms,
+    km and working hours (first departure to last return home) with the ``leave`` and ``back`` times."""
+    routes, legs = plan.routes, plan.legs
+    if not len(routes):
+        return pd.DataFrame(columns=VEHICLE_COLUMNS)
+    routes = routes.assign(leave_s=routes["arrival_s"] - routes["leg_min"] * 60)
+    last = routes.sort_values("seq").groupby(["vehicle_id", "trip"]).agg(n=("seq", "max"), end_s=("departure_s", "max"))
+    back_min = {key: float(group.loc[group["seq"] > last.loc[key, "n"], "leg_min"].sum())
+                for key, group in legs.groupby(["vehicle_id", "trip"]) if key in last.index}
+    last["back_s"] = [end + 60 * back_min.get(key, 0.0) for key, end in zip(last.index, last["end_s"])]
+    back_s = last.groupby(level="vehicle_id")["back_s"].max()
+    km = legs.groupby("vehicle_id")["leg_km"].sum()
+    # A lent vehicle's day starts when it leaves its home depot for the other one.
+    loans = plan.transfers[plan.transfers["kind"] == "vehicle"] if len(plan.transfers) else plan.transfers
+    departs = {v: parse_hhmm(str(t)) for v, t in zip(loans.get("vehicle_id", []), loans.get("depart", []))
+               if isinstance(t, str) and t}
+    rows = []
+    for vehicle_id, group in routes.groupby("vehicle_id", sort=False):
+        start = min(float(group["leave_s"].min()), departs.get(vehicle_id, math.inf))
+        end = float(back_s.get(vehicle_id, group["departure_s"].max()))
+        rows.append({"vehicle_id": vehicle_id, "vehicle_name": group["vehicle_name"].iloc[0],
+                     "profile": group["profile"].iloc[0], "home_depot_id": group["home_depot_id"].iloc[0],
+                     "depot_id": ", ".join(dict.fromkeys(group["depot_id"].astype(str))),
+                     "trips": int(group["trip"].nunique()), "stops": len(group),
+                     "delivered_kg": float(group["quantity_kg"].sum()), "km": float(km.get(vehicle_id, 0.0)),
+                     "hours": (end - start) / 3600, "leave": format_hhmm(start, exact=False),
+                     "back": format_hhmm(end, exact=False)})
+    return pd.DataFrame(rows, columns=VEHICLE_COLUMNS)
+
+
+def tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame as people read it: kilograms to 1 kg, km and hours to one decimal, shares as ``<name>_pct`` in
+    per cent with one decimal."""
+    out = frame.copy()
+    for column in out.columns:
+        values = pd.to_numeric(out[column], errors="coerce") if out[column].dtype == object else out[column]
+        if str(column).endswith("_kg") and pd.api.types.is_numeric_dtype(values):
+            out[column] = values.round(0).astype("Int64")
+        elif column in ("km", "hours") and pd.api.types.is_numeric_dtype(values):
+            out[column] = values.round(1)
+        elif column in ("trips", "stops", "vehicles") and pd.api.types.is_numeric_dtype(values):
+            out[column] = values.round(0).astype("Int64")
+    shares = [c for c in SHARE_COLUMNS if c in out.columns]
+    for column in shares:
+        out[column] = (pd.to_numeric(out[column], errors="coerce") * 100).round(1)
+    return out.rename(columns={c: c.removesuffix("_share") + "_pct" if c != "spread" else "spread_pct"
+                               for c in shares})
+
+
 def summary_frame(plan: Plan, lang: str = "vi") -> pd.DataFrame:
     """Every summary figure in one table (``summary.csv``), texts in ``lang``; column ``level`` says what a row is.
 
@@ -159,7 +216,11 @@ def summary_frame(plan: Plan, lang: str = "vi") -> pd.DataFrame:
     * ``grade``: per zone grade, ``min_share``, ``mean_share`` and ``spread`` of the wards' served shares;
     * ``reason``: ``unserved_kg`` per reason code (``name`` is the reason in words);
     * ``transfer``: each row of :attr:`Plan.transfers`: ``from`` → ``to`` locality, ``kg`` and kg per commodity,
-      what moves (``name``) and why (``reason``).
+      what moves (``name``) and why (``reason``);
+    * ``vehicle``: each vehicle that drives (:func:`vehicle_frame`): depots, trips, stops, ``delivered_kg``, km,
+      hours, ``leave`` and ``back``.
+
+    Shares are 0–1 and kilograms exact here; ``summary.csv`` is written through :func:`tidy`.
     """
     f = Fmt(lang)
     wards = pd.DataFrame(plan.wards.drop(columns="geometry", errors="ignore")).assign(level="ward")
@@ -167,6 +228,7 @@ def summary_frame(plan: Plan, lang: str = "vi") -> pd.DataFrame:
     depots = plan.depots.assign(level="depot", closed=closed_depots(plan.depots)).rename(columns={"depot_id": "id"})
     depots["served_share"] = np.where(depots["stock_kg"] > 0, depots["load_kg"] / depots["stock_kg"], np.nan)
     extra = pd.DataFrame(_grade_rows(plan, f) + _reason_rows(plan, lang) + _transfer_rows(plan, lang))
+    vehicles = vehicle_frame(plan).rename(columns={"vehicle_id": "id", "vehicle_name": "name"}).assign(level="vehicle")
     columns = SUMMARY_COLUMNS + commodity_columns(plan.transfers) + ["reason_code", "reason"]
-    frames = [frame for frame in (wards, depots, extra) if len(frame)]
+    frames = [frame for frame in (wards, depots, extra, vehicles) if len(frame)]
     return pd.concat(frames, ignore_index=True).reindex(columns=columns)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -32,6 +33,7 @@ from optimizer.plan.model import (
     transfers_by_locality,
 )
 from optimizer.plan.validation import validate_scenario
+from optimizer.scenario.model import RICE_SACK_KG
 from optimizer.solve.coordinator import DayResult, PlanOptions, assign_day, plan_day
 from optimizer.solve.diagnosis import diagnose
 from optimizer.solve.reasons import reason_text
@@ -192,6 +194,8 @@ def _tabulate(scenario, day: _Day, result: DayResult, diagnosis, options: PlanOp
         "curfew": [format_hhmm(s, exact=False) for s in (scenario.time.curfew_start_s, scenario.time.curfew_end_s)]
         if scenario.time.has_curfew else None,
         "depot_load_min": {d.id: d.load_time_s / 60 for d in scenario.depots},
+        # for the loading lists (outputs/loading.py): kilograms in one unit of each commodity
+        "unit_kg": {"rice": RICE_SACK_KG, "food_bag": scenario.settings.ration.food_bag_kg_per_household_week},
     }
     return Plan(
         title=scenario.name, date=scenario.date.isoformat(), routes=routes, stops=stops, depots=depot_frame,
@@ -261,8 +265,26 @@ def _route_frames(scenario, located: _Located, result: DayResult, zone_of) -> tu
         if trip.trip == last and trip.depot != state.home:
             reposition(vehicle, trip.trip, len(trip.visits) + 2, trip.depot, state.home)
     routes = pd.DataFrame(route_rows, columns=ROUTE_COLUMNS)
+    routes = _with_commodities(routes, result, scenario.commodities)
     legs = gpd.GeoDataFrame(pd.DataFrame(leg_rows, columns=LEG_COLUMNS), geometry="geometry", crs=4326)
     return routes, legs
+
+
+def _with_commodities(routes: pd.DataFrame, result: DayResult, commodities: Sequence[str]) -> pd.DataFrame:
+    """``routes`` with one ``<commodity>_kg`` column per commodity after ``quantity_kg``: each visit carries its
+    point's mix after rationing (what its depot set aside for it), in grams that add up to the visit."""
+    mix = {p.id: p.demand_kg for p in result.served_points}
+    split = np.zeros((len(routes), len(commodities)))
+    for row, (stop_id, grams) in enumerate(zip(routes["stop_id"], np.rint(routes["quantity_kg"] * 1000))):
+        need = np.array([mix.get(stop_id, {}).get(c, 0.0) for c in commodities])
+        share = need / need.sum() if need.sum() > 0 else np.eye(len(commodities))[0]
+        part = np.floor(share * grams)
+        part[int(np.argmax(share))] += grams - part.sum()
+        split[row] = part / 1000
+    at = routes.columns.get_loc("quantity_kg") + 1
+    for k, c in enumerate(commodities):
+        routes.insert(at + k, f"{c}_kg", split[:, k])
+    return routes
 
 
 def _stop_frame(located: _Located, result: DayResult, zone_of) -> pd.DataFrame:

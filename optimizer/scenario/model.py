@@ -261,6 +261,10 @@ class TimeSettings:
         return any(start_s < b and end_s > a for a, b in self.curfew_intervals())
 
 
+#: Rice leaves the warehouses in sacks of this many kilograms (the loading lists count them).
+RICE_SACK_KG = 50.0
+
+
 @dataclass(frozen=True)
 class RationSettings:
     """The relief norm that turns people and households into kilograms a day.
