@@ -25,9 +25,9 @@ from optimizer.network import Closure, closures_from_geojson, load_network, load
 from optimizer.outputs.report import write_assignment_files, write_outputs, write_route_files
 from optimizer.outputs.resources import labels
 from optimizer.outputs.summary import summary_text
-from optimizer.outputs.webmap import render_map
+from optimizer.outputs.webmap import map_copy_name, render_map
 from optimizer.plan import DEFAULT_TIME_LIMIT_S, PlanOptions, plan_assignment, run_plan, validate_scenario
-from optimizer.scenario import default_scenario, export_scenario, load_scenario
+from optimizer.scenario import export_scenario, load_scenario, province_scenario
 from optimizer.solve.routing import ENGINES
 from optimizer.whatif import load_variants, run_variants
 
@@ -248,10 +248,13 @@ def scenario() -> None:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--with-points", is_flag=True,
               help="Also write the generated drop points (demand_points.csv) so you can edit them.")
+@click.option("--scale", type=click.IntRange(min=1), default=1, show_default=True,
+              help="A synthetic province-sized day: N times the drop points and the vehicles (a load test; "
+                   "5 gives some 5,000 points).")
 @_reported
-def scenario_export(folder, with_points):
+def scenario_export(folder, with_points, scale):
     """Write the embedded default day (26/07/2021) as CSV/TOML files into FOLDER."""
-    day = default_scenario()
+    day = province_scenario(scale=scale)
     written = export_scenario(day, folder, demand_points=drop_points(day) if with_points else None)
     click.echo(f"wrote the default scenario to {written}/")
     for path in sorted(Path(written).iterdir()):
@@ -295,8 +298,14 @@ def _plan_options(command):
     command = click.option("--no-lending", "no_lending", is_flag=True,
                            help="Every depot works with its own vehicles only.")(command)
     command = click.option("--balance", is_flag=True, help="Even out route durations across vehicles.")(command)
-    command = click.option("--engine", type=click.Choice(ENGINES), default="ortools", show_default=True,
-                           help="Routing engine of the sub-problems.")(command)
+    command = click.option("--engine", type=click.Choice(ENGINES), default="portfolio", show_default=True,
+                           help="Routing engine of the sub-problems: 'portfolio' runs OR-Tools and PyVRP and keeps "
+                                "the better routes of each depot (see the README for the measurements).")(command)
+    command = click.option("--workers", type=click.IntRange(min=1),
+                           help="Processes that search depots (and the portfolio's two engines) at once "
+                                "[default: one per core]; the plan is the same for any number.")(command)
+    command = click.option("--dask", "dask_address", metavar="ADDRESS",
+                           help="Search on the Dask cluster at ADDRESS (tcp://host:8786) instead.")(command)
     return command
 
 
@@ -304,7 +313,8 @@ def _options(kwargs):
     return PlanOptions(time_limit_s=kwargs["time_limit"], seed=kwargs["seed"], level=kwargs["level"],
                        max_depots=kwargs["max_depots"], close_depots=tuple(kwargs["close"]),
                        idle_closed=kwargs["idle_closed"], lend=not kwargs["no_lending"], balance=kwargs["balance"],
-                       engine=kwargs["engine"])
+                       engine=kwargs["engine"], workers=kwargs["workers"] or os.cpu_count() or 1,
+                       dask_address=kwargs["dask_address"])
 
 
 def _scenario(scenario_dir, date=None, strict=False):
@@ -404,10 +414,10 @@ def plan(scenario_dir, date, out, lang, offline, strict, quiet, **kwargs):
         steps("outputs")
         write_outputs(day, out, lang=lang,
                       extra=lambda staging: render_map(day, staging / "map.html", lang=lang, offline=offline))
-    render_map(day, maps_dir / f"plan-{day.date}.html", lang=lang, offline=offline)
+    copy = render_map(day, maps_dir / map_copy_name(day), lang=lang, offline=offline)
     _print_summary(day, lang)
     click.echo(f"wrote {out}/ (plan.json, routes.csv, unserved.csv, routes.geojson, summary.csv, dispatch/, "
-               f"map.html) and {maps_dir / f'plan-{day.date}.html'}")
+               f"timeline.html, map.html) and {copy}")
     return EXIT_PARTIAL if len(day.unserved) else EXIT_OK
 
 

@@ -14,7 +14,7 @@ the exact matrix and checked with the independent checker of ``tests/checker.py`
 Usage::
 
     python benchmarks/routing.py [--sets x solomon cordeau] [--instances R101 ...] [--time-limit 30]
-        [--solvers ours ours-pyvrp pyvrp vroom]
+        [--solvers ours ours-pyvrp ours-portfolio pyvrp vroom]
 """
 
 from __future__ import annotations
@@ -156,9 +156,10 @@ def to_problem(inst: Instance) -> RoutingProblem:
 
 def run_ours(inst: Instance, limit_s: float, engine: str = "ortools") -> tuple[float | None, str]:
     """Our solver with ``engine``, time-bound (no deterministic budget); cost from the trips, feasibility from
-    the checker."""
+    the checker. The portfolio runs its two engines in two processes (a two-core figure)."""
     problem = to_problem(inst)
-    options = RoutingOptions(time_limit_s=limit_s, solution_limit=0, cross_depot=True, engine=engine)
+    options = RoutingOptions(time_limit_s=limit_s, solution_limit=0, cross_depot=True, engine=engine,
+                             workers=2 if engine == "portfolio" else 1)
     result = solve(problem, options)
     errors = check_plan(problem, result, cross_depot=True)
     if result.unserved or errors:
@@ -213,7 +214,8 @@ def run_vroom(inst: Instance, limit_s: float) -> tuple[float | None, str]:
 
 def peers(requested: list[str]) -> dict[str, Callable[[Instance, float], tuple[float | None, str]]]:
     """The solvers to run; a peer that is not installed is skipped with a note."""
-    available = {"ours": run_ours, "ours-pyvrp": functools.partial(run_ours, engine="pyvrp")}
+    available = {"ours": run_ours, "ours-pyvrp": functools.partial(run_ours, engine="pyvrp"),
+                 "ours-portfolio": functools.partial(run_ours, engine="portfolio")}
     for name, module, runner in (("pyvrp", "pyvrp", run_pyvrp), ("vroom", "vroom", run_vroom)):
         if name not in requested:
             continue
@@ -238,7 +240,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
     parser.add_argument("--instances", nargs="+", help="only these instances (names as in bks.csv)")
     parser.add_argument("--time-limit", type=float, default=30.0, help="seconds per instance and solver")
-    parser.add_argument("--solvers", nargs="+", choices=["ours", "ours-pyvrp", "pyvrp", "vroom"],
+    parser.add_argument("--solvers", nargs="+", choices=["ours", "ours-pyvrp", "ours-portfolio", "pyvrp", "vroom"],
                         default=["ours", "pyvrp", "vroom"],
                         help="'ours-pyvrp' is our solver with its PyVRP engine (RoutingOptions.engine)")
     args = parser.parse_args(argv)

@@ -236,7 +236,8 @@ def build_plan(network: RoadNetwork | None = None, *, seed: int = 7) -> Plan:
     closed = network.edges[network.edges["closed"]]
     closed_roads = gpd.GeoDataFrame({"label": [CLOSURE.describe()] * len(closed), "name": closed["name"].to_numpy()},
                                     geometry=closed.geometry.to_numpy(), crs=4326)
-    network_edges = gpd.GeoDataFrame({"approximate": network.edges["approximate"].to_numpy()},
+    network_edges = gpd.GeoDataFrame({"name": network.edges["name"].to_numpy(),
+                                      "approximate": network.edges["approximate"].to_numpy()},
                                      geometry=network.edges.geometry.to_numpy(), crs=4326)
     kpis = {
         "km": float(legs["leg_km"].sum()), "vehicles_used": len(VEHICLES), "trips": int(sum(len(v[5]) for v in VEHICLES)),
@@ -248,7 +249,9 @@ def build_plan(network: RoadNetwork | None = None, *, seed: int = 7) -> Plan:
     }
     return Plan(title=TITLE, date=DATE, routes=routes, stops=stops, depots=depots, unserved=unserved,
                 wards=ward_frame, legs=legs, closed_roads=closed_roads, network_edges=network_edges,
-                transfers=transfers, kpis=kpis, settings={"source": "tests/plan_fixture.py", "seed": seed})
+                transfers=transfers, kpis=kpis, settings={"source": "tests/plan_fixture.py", "seed": seed,
+                                                      "curfew": ["19:00", "06:00"],
+                                                      "depot_load_min": {d[0]: 20.0 for d in DEPOTS}})
 
 
 @functools.cache

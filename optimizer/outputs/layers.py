@@ -28,6 +28,10 @@ from optimizer.plan import Plan
 #: Simplification tolerance (degrees) of drawn geometry: ~1 m for roads, ~20 m for ward outlines.
 ROAD_TOLERANCE = 1e-5
 WARD_TOLERANCE = 2e-4
+#: Street names: one label per street and cell of ~1.1 km, on stretches of at least 80 m (shorter ones cannot
+#: hold a label at zoom 16).
+STREET_CELL_DEG = 0.01
+STREET_MIN_M = 80.0
 
 # --------------------------------------------------------------------------------------------------
 # Formatting
@@ -196,19 +200,24 @@ def _encode_many(lines: np.ndarray) -> list[list[int]]:
     return [piece.tolist() for piece, n in zip(pieces, counts) if n >= 2]
 
 
-def _merged_lines(geometries: np.ndarray) -> list[list[int]]:
-    """Encoded lines of a road layer: both directions drawn once, merged where roads continue, simplified."""
+def _merged_parts(geometries: np.ndarray) -> np.ndarray:
+    """LineStrings of a road layer: both directions once, merged where roads continue."""
     geometries = np.asarray([g for g in geometries if g is not None and not g.is_empty], dtype=object)
     if not len(geometries):
-        return []
+        return np.asarray([], dtype=object)
     parts = shapely.get_parts(geometries)
     parts = parts[shapely.get_type_id(parts) == 1]  # LineStrings
     if not len(parts):
-        return []
+        return np.asarray([], dtype=object)
     normalised = shapely.normalize(shapely.set_precision(parts, 1e-6))
     unique = shapely.from_wkb(pd.unique(pd.Series(shapely.to_wkb(normalised))))
-    merged = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(unique)))
-    return _encode_many(shapely.simplify(merged, ROAD_TOLERANCE, preserve_topology=False))
+    return shapely.get_parts(shapely.line_merge(shapely.multilinestrings(unique)))
+
+
+def _merged_lines(geometries: np.ndarray) -> list[list[int]]:
+    """Encoded lines of a road layer (:func:`_merged_parts`), simplified."""
+    merged = _merged_parts(geometries)
+    return _encode_many(shapely.simplify(merged, ROAD_TOLERANCE, preserve_topology=False)) if len(merged) else []
 
 
 # --------------------------------------------------------------------------------------------------
@@ -257,6 +266,22 @@ def layer_name(text: str, *, cls: str, swatch: str | None = None) -> str:
     return f'<span class="{cls}">{sw}{text}</span>'
 
 
+def vehicle_colours(plan: Plan) -> dict[str, str]:
+    """Vehicle id → colour (:data:`~optimizer.outputs.style.VEHICLE_COLOURS` in turn), in the order the map
+    lists them: by loading depot (as in ``plan.depots``), then id; vehicles with legs but no stop last."""
+    depot_of: dict[str, Any] = {}
+    if plan.routes is not None and len(plan.routes):
+        first = plan.routes.drop_duplicates("vehicle_id")
+        depot_of = dict(zip(first["vehicle_id"].astype(str), first["depot_id"]))
+    if plan.legs is not None and len(plan.legs):
+        for vid in plan.legs["vehicle_id"].astype(str).unique():
+            depot_of.setdefault(vid, None)
+    depot_order = {str(d): i for i, d in enumerate(column_of(plan.depots, "depot_id"))}
+    ordered = sorted(depot_of, key=lambda v: (depot_order.get(str(depot_of[v]), len(depot_order)),
+                                              _sort_key(depot_of[v]), _sort_key(v)))
+    return {vid: VEHICLE_COLOURS[i % len(VEHICLE_COLOURS)] for i, vid in enumerate(ordered)}
+
+
 def vehicle_data(plan: Plan, f: Fmt) -> list[dict]:
     """Per vehicle (ordered by depot, then id): depot, colour, layer name, encoded legs and stops."""
     t = f.t
@@ -276,13 +301,10 @@ def vehicle_data(plan: Plan, f: Fmt) -> list[dict]:
         info = vehicles.setdefault(vid, {"id": vid, "rows": [], "legs": [], "depot_id": None, "depot_name": None,
                                          "name": None, "profile": row.get("profile"), "home": None})
         info["legs"].append((row, geometry))
-    depot_order = {str(d): i for i, d in enumerate(column_of(plan.depots, "depot_id"))}
     depot_names = dict(zip(column_of(plan.depots, "depot_id").astype(str), column_of(plan.depots, "name")))
-    ordered = sorted(vehicles.values(), key=lambda v: (depot_order.get(str(v["depot_id"]), len(depot_order)),
-                                                       _sort_key(v["depot_id"]), _sort_key(v["id"])))
     out = []
-    for index, info in enumerate(ordered):
-        colour = VEHICLE_COLOURS[index % len(VEHICLE_COLOURS)]
+    for vid, colour in vehicle_colours(plan).items():
+        info = vehicles[vid]
         rows = sorted(info["rows"], key=lambda r: (_int_or(r.get("trip")), _int_or(r.get("seq"))))
         trips = sorted({_int_or(r.get("trip")) for r in rows} | {_int_or(r.get("trip")) for r, _ in info["legs"]})
         several = len(trips) > 1
@@ -346,6 +368,7 @@ def vehicle_data(plan: Plan, f: Fmt) -> list[dict]:
             "depot_id": None if _missing(info["depot_id"]) else str(info["depot_id"]),
             "depot_name": info["depot_name"],
             "colour": colour,
+            "label": label,
             "layer_name": layer_name(f"{label} — {info_text}" + (f" · {lent}" if lent else ""), cls="khf-lg-veh",
                                      swatch=colour),
             "data": {"c": colour, "legs": legs_out, "stops": stops},
@@ -354,17 +377,32 @@ def vehicle_data(plan: Plan, f: Fmt) -> list[dict]:
 
 
 def depot_items(plan: Plan, f: Fmt, *, closed: bool = False) -> list[list]:
-    """Open depots (stock, planned load, what is left), or with ``closed`` the depots closed for the day."""
+    """Open depots (stock, planned load, what is left), or with ``closed`` the depots closed for the day.
+
+    Each item: lat, lon (1e-5°), badge, popup, hover tooltip, the name label shown at close zoom and its side
+    (``left``/``right``, away from the next depot)."""
     depots = plan.depots
     if depots is None or not len(depots):
         return []
     make = _closed_depot_item if closed else _depot_item
+    sides = _label_sides(depots)
     items = []
-    for r in _rows(depots[closed_depots(depots) == closed]):
+    for index, r in zip(depots.index[closed_depots(depots) == closed], _rows(depots[closed_depots(depots) == closed])):
         position = _e5(r.get("lat"), r.get("lon"))
         if position is not None:
-            items.append([position[0], position[1], *make(r, f)])
+            items.append([position[0], position[1], *make(r, f), sides.get(index, "right")])
     return items
+
+
+def _label_sides(depots: pd.DataFrame, *, width_m: float = 1800.0, height_m: float = 250.0) -> dict[Any, str]:
+    """Side of each depot's name label: ``left`` when another depot lies where the label would run to the right
+    (a label is about ``width_m`` long and ``height_m`` high at the zoom labels appear), else ``right``."""
+    lat = pd.to_numeric(column_of(depots, "lat"), errors="coerce").to_numpy(float)
+    lon = pd.to_numeric(column_of(depots, "lon"), errors="coerce").to_numpy(float)
+    east_m = (lon[None, :] - lon[:, None]) * 111_320 * np.cos(np.radians(lat[:, None]))
+    north_m = (lat[None, :] - lat[:, None]) * 110_570
+    blocked = ((east_m > 0) & (east_m < width_m) & (np.abs(north_m) < height_m)).any(axis=1)
+    return {index: "left" if b else "right" for index, b in zip(depots.index, blocked)}
 
 
 def _closed_depot_item(r: dict, f: Fmt) -> list[str]:
@@ -380,8 +418,8 @@ def _closed_depot_item(r: dict, f: Fmt) -> list[str]:
             (t["vehicles"], esc(r.get("vehicles"))),
         ],
     )
-    badge = f"<span><b>{t['depot_badge']}</b><i>{name}</i> ✕</span>"
-    return [badge, popup, f"{name} — {t['closed_today']}"]
+    badge = f"<span><b>{t['depot_badge']}</b> ✕</span>"
+    return [badge, popup, f"{name} — {t['closed_today']}", f"{name} ({t['closed_today']})"]
 
 
 def _depot_item(r: dict, f: Fmt) -> list[str]:
@@ -404,9 +442,9 @@ def _depot_item(r: dict, f: Fmt) -> list[str]:
         ] + ([(t["approx_position"], "✓")] if approx else []),
         warn,
     )
-    badge = f"<span><b>{t['depot_badge']}</b><i>{name}</i></span>"
+    badge = f"<span><b>{t['depot_badge']}</b></span>"
     tooltip = f"{name}: {f.num(load)} / {f.num(stock)} {t['kg']}"
-    return [badge, popup, tooltip]
+    return [badge, popup, tooltip, name]
 
 
 def unserved_items(plan: Plan, f: Fmt) -> list[list]:
@@ -473,6 +511,7 @@ def ward_items(plan: Plan, f: Fmt) -> tuple[list, list]:
 
 
 def closed_items(plan: Plan, f: Fmt) -> list:
+    """Closed roads per closure: encoded lines, hover text, no extra style, the label shown at close zoom."""
     closed = plan.closed_roads
     if closed is None or len(closed) == 0 or "geometry" not in closed.columns:
         return []
@@ -487,7 +526,7 @@ def closed_items(plan: Plan, f: Fmt) -> list:
         lines = _merged_lines(np.asarray(geometries, dtype=object))
         if lines:
             tip = f"<b>{f.t['closed_road']}</b>" + (f": {esc(label)}" if label else "")
-            items.append([lines, tip, None])
+            items.append([lines, tip, None, esc(label) or f.t["closed_road"]])
     return items
 
 
@@ -505,6 +544,54 @@ def network_items(plan: Plan) -> list:
     if dashed:
         items.append([dashed, None, {"dashArray": "6 6", "weight": 2}])
     return items
+
+
+def street_items(plan: Plan, *, cell_deg: float = STREET_CELL_DEG, min_m: float = STREET_MIN_M) -> list[list]:
+    """Street-name labels of the road network: per street name and map cell of ``cell_deg``, one label on the
+    middle of the longest merged stretch (at least ``min_m`` long), turned along the street.
+
+    Each item: lat, lon (1e-5°), angle in degrees (clockwise on screen, within ±90 so that it reads left to
+    right) and the escaped name. An empty list when the network has no ``name`` column.
+    """
+    edges = plan.network_edges
+    if edges is None or not len(edges) or "name" not in edges.columns or "geometry" not in edges.columns:
+        return []
+    names = edges["name"].fillna("").astype(str).str.strip()
+    geometries = np.asarray(edges.geometry.values, dtype=object)
+    best: dict[tuple[str, int, int], tuple[float, Any]] = {}
+    for name in sorted(set(names) - {""}):
+        parts = _merged_parts(geometries[(names == name).to_numpy()])
+        if not len(parts):
+            continue
+        middles = shapely.line_interpolate_point(parts, 0.5, normalized=True)
+        xs, ys = shapely.get_x(middles), shapely.get_y(middles)
+        lengths_m = shapely.length(parts) * 111_320 * np.cos(np.radians(ys))  # ~metres at these latitudes
+        for part, x, y, length_m in zip(parts, xs, ys, lengths_m):
+            key = (name, math.floor(x / cell_deg), math.floor(y / cell_deg))
+            if length_m >= min_m and length_m > best.get(key, (0.0, None))[0]:
+                best[key] = (length_m, part)
+    items = []
+    for (name, _, _), (length_m, part) in sorted(best.items()):
+        span = min(0.5, 25 / length_m)  # direction over ~50 m around the middle
+        a, b = shapely.line_interpolate_point(part, [0.5 - span, 0.5 + span], normalized=True)
+        middle = shapely.line_interpolate_point(part, 0.5, normalized=True)
+        position = _e5(middle.y, middle.x)
+        if position is not None:
+            items.append([position[0], position[1], _screen_angle(a, b), esc(name)])
+    return items
+
+
+def _screen_angle(a: Any, b: Any) -> int:
+    """Angle (degrees, clockwise, within ±90) of the line a → b on a Web Mercator map."""
+    dx = b.x - a.x
+    dy = math.degrees(math.log(math.tan(math.pi / 4 + math.radians(b.y) / 2))
+                      - math.log(math.tan(math.pi / 4 + math.radians(a.y) / 2)))
+    angle = -math.degrees(math.atan2(dy, dx))
+    if angle > 90:
+        angle -= 180
+    elif angle < -90:
+        angle += 180
+    return round(angle)
 
 
 def map_bounds(plan: Plan) -> list[list[float]] | None:

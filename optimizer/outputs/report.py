@@ -30,6 +30,7 @@ from optimizer.files import safe_file_names, staged_folder, write_csv
 from optimizer.outputs.kpis import closed_depots, plan_kpis
 from optimizer.outputs.resources import asset_text, labels, reason_words
 from optimizer.outputs.summary import flow_lines, summary_frame
+from optimizer.outputs.timeline import timeline_html
 from optimizer.plan import Plan
 from optimizer.solve.reasons import reason_text
 
@@ -279,6 +280,7 @@ def write_outputs(plan: Plan, folder: str | Path, *, lang: str = "vi",
         for vehicle_id, name in sheets.items():
             (staging / "dispatch" / name).write_text(dispatch_sheet_html(plan, vehicle_id, lang=lang), encoding="utf-8")
         (staging / "dispatch" / "index.html").write_text(_dispatch_index(plan, sheets, lang=lang), encoding="utf-8")
+        (staging / "timeline.html").write_text(timeline_html(plan, lang=lang), encoding="utf-8")
         if extra is not None:
             extra(staging)
         written = {str(p.relative_to(staging)): folder / p.relative_to(staging) for p in staging.rglob("*")

@@ -11,9 +11,17 @@ self-contained HTML file that a logistics officer reads without help:
   popup giving ward, quantity, arrival and departure, vehicle and trip; depots as black "KHO"/"DEPOT" badges
   with stock and planned load, a depot closed for the day as a grey crossed-out badge ("Đóng cửa hôm nay");
   points not fully served as black-ringed red crosses with the reason in the map's language;
-* wards shaded by zone colour, and a second layer (off at first) by share of demand served; closed roads in
-  red; legs on approximate (non-OSM) roads dashed; title with scenario, date and day totals; legend; scale
-  bar; full-screen button; layer list.
+* wards shaded by zone colour, and a second layer (off at first) by share of demand served; closed roads red
+  and dashed; legs on approximate (non-OSM) roads dashed; title with scenario, date and day totals; legend;
+  scale bar; full-screen button; layer list.
+
+What stays readable at each zoom (measured on the default day: 14 depots, eight of them within 3 km in Nha
+Trang, 1,178 stops): below :data:`LABEL_ZOOM` depots are small yellow squares and their names show on hover;
+from it on each depot's name and each closure's label stay shown, on the side away from the next depot. Stop
+badges are dots below :data:`FAR_ZOOM`. Street names of the road network (one per street and ~1 km cell, along
+the street) appear from :data:`STREET_ZOOM` on, with the network layer (+37 KB on the default day's 2.8 MB map).
+"Show one vehicle" (a list, or a click on a route) fades the other vehicles; "show all" brings them back. When
+the online tiles fail to load, the offline road network and street names are switched on and a note says so.
 
 All labels live in ``assets/khf/labels-<lang>.json`` (Vietnamese by default, ``lang="en"`` for English).
 Every text taken from the plan is HTML-escaped before it reaches a popup, tooltip, badge, layer name, legend or title.
@@ -36,6 +44,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +65,7 @@ from optimizer.outputs.layers import (
     layer_name,
     map_bounds,
     network_items,
+    street_items,
     unserved_items,
     vehicle_data,
     ward_items,
@@ -63,6 +73,7 @@ from optimizer.outputs.layers import (
 from optimizer.outputs.resources import asset_text, labels
 from optimizer.outputs.style import CLOSED_COLOUR, NETWORK_COLOUR, SERVED_CLASSES, ZONE_COLOURS
 from optimizer.plan import Plan
+from optimizer.tables import fold_text
 
 #: Vendored front-end files inlined into every map (relative to ``assets/``), in load order; then the map's own.
 ASSET_CSS = ["leaflet-1.9.4/leaflet.css", "leaflet.fullscreen-3.0.0/Control.FullScreen.css", "khf/khf.css"]
@@ -77,8 +88,13 @@ ASSET_JS = [
 #: shows it once in online mode).
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 DATA_ATTRIBUTION = "QL/TL: LegoCity (CC BY-SA 4.0) · GSO 2019"
-#: Below this zoom stop badges shrink to dots (a day's 1,500 badges cover the city at zoom 13).
-FAR_ZOOM = 14
+#: Below this zoom stop badges shrink to dots (a day's 1,200 numbered badges cover Nha Trang up to zoom 14).
+FAR_ZOOM = 15
+#: From this zoom on depot names and closed-road labels stay shown (below it, on hover: eight Nha Trang depots
+#: lie within 3 km and their names piled up at the overview zoom).
+LABEL_ZOOM = 14
+#: From this zoom on the offline base layer shows street names.
+STREET_ZOOM = 16
 #: Vehicles up to which the layer list starts open; a day-sized fleet would hide the map behind it.
 LAYER_LIST_OPEN_MAX = 15
 
@@ -147,7 +163,7 @@ def _legend_html(f: Fmt, *, has_network: bool) -> str:
         demo.format(cls="khf-unserved", inner="<span>×</span>") + t["unserved"],
         '<span class="khf-demo"><span class="khf-line" style="margin-top:8px"></span></span>' + t["route"],
         '<span class="khf-demo"><span class="khf-line dash" style="margin-top:8px"></span></span>' + t["approx_leg"],
-        f'<span class="khf-demo"><span class="khf-line" style="margin-top:8px;border-color:{CLOSED_COLOUR}">'
+        f'<span class="khf-demo"><span class="khf-line dash" style="margin-top:8px;border-color:{CLOSED_COLOUR}">'
         f'</span></span>' + t["closed"],
     ]
     if has_network:
@@ -182,11 +198,14 @@ def build_map(plan: Plan, *, lang: str = "vi", offline: bool = False) -> folium.
 
     network = network_items(plan)
     m.add_child(_Call("init", {
-        "panes": [["khfWards", 350], ["khfBase", 360], ["khfClosed", 390], ["khfRoutes", 420]],
+        "panes": [["khfWards", 350], ["khfBase", 360], ["khfClosed", 390], ["khfRoutes", 420], ["khfStreets", 430]],
         "attribution": [OSM_ATTRIBUTION, html.escape(DATA_ATTRIBUTION)],
         "title": _title_html(plan, f),
         "legend": _legend_html(f, has_network=bool(network)),
         "farZoom": FAR_ZOOM,
+        "labelZoom": LABEL_ZOOM,
+        "focus": {"label": t["focus_label"], "all": t["focus_all"], "reset": t["focus_reset"]},
+        "tilesFailed": t["tiles_failed"],
     }))
     if bounds is not None:
         m.fit_bounds(bounds, padding=(30, 30))
@@ -205,38 +224,44 @@ def build_map(plan: Plan, *, lang: str = "vi", offline: bool = False) -> folium.
             "color": "#333", "weight": 1, "opacity": 0.9, "fillOpacity": 0.6, "dashArray": None}}))
     if network:
         layer = folium.FeatureGroup(name=t["layer_network"], show=offline).add_to(m)
-        layer.add_child(_Call("lines", {"pane": "khfBase", "items": network, "style": {
+        layer.add_child(_Call("lines", {"pane": "khfBase", "items": network, "base": True, "style": {
             "color": NETWORK_COLOUR, "weight": 1.5, "opacity": 0.9, "interactive": False}}))
+    streets = street_items(plan)
+    if streets:
+        layer = folium.FeatureGroup(name=t["layer_streets"], show=offline).add_to(m)
+        layer.add_child(_Call("streets", {"pane": "khfStreets", "minZoom": STREET_ZOOM, "items": streets}))
     closed = closed_items(plan, f)
     if closed:
         layer = folium.FeatureGroup(name=layer_name(t["layer_closed"], cls="", swatch=CLOSED_COLOUR),
                                     show=True).add_to(m)
-        layer.add_child(_Call("lines", {"pane": "khfClosed", "items": closed, "style": {
-            "color": CLOSED_COLOUR, "weight": 5, "opacity": 0.9}}))
+        layer.add_child(_Call("lines", {"pane": "khfClosed", "items": closed, "labelZoom": LABEL_ZOOM, "style": {
+            "color": CLOSED_COLOUR, "weight": 5, "opacity": 0.9, "dashArray": "10 7"}}))
     depots, closed_depots = depot_items(plan, f), depot_items(plan, f, closed=True)
     if depots or closed_depots:
         layer = folium.FeatureGroup(name=t["layer_depots"], show=True).add_to(m)
-        layer.add_child(_Call("points", {"cls": "khf-depot", "z": 1000, "items": depots}))
+        layer.add_child(_Call("points", {"cls": "khf-depot", "z": 1000, "items": depots, "labelZoom": LABEL_ZOOM}))
         if closed_depots:
-            layer.add_child(_Call("points", {"cls": "khf-depot khf-depot-closed", "z": 900, "items": closed_depots}))
+            layer.add_child(_Call("points", {"cls": "khf-depot khf-depot-closed", "z": 900, "items": closed_depots,
+                                             "labelZoom": LABEL_ZOOM}))
     unserved = unserved_items(plan, f)
     if unserved:
         layer = folium.FeatureGroup(name=t["layer_unserved"], show=True).add_to(m)
         layer.add_child(_Call("points", {"cls": "khf-unserved", "z": 500, "items": unserved}))
 
     depot_names = {str(d): n for d, n in zip(column_of(plan.depots, "depot_id"), column_of(plan.depots, "name"))}
-    groups: dict[str | None, Any] = {}
+    groups: dict[str | None, tuple[Any, str]] = {}
     vehicles = vehicle_data(plan, f)
     for vehicle in vehicles:
         depot_id = vehicle["depot_id"]
         if depot_id not in groups:
             name = depot_names.get(str(depot_id), vehicle["depot_name"]) if depot_id is not None else None
             text = esc(name) or esc(depot_id) or t["no_depot"]
-            groups[depot_id] = folium.FeatureGroup(
+            groups[depot_id] = (folium.FeatureGroup(
                 name=layer_name(t["layer_depot_group"].format(depot=text), cls="khf-lg-depot"), show=True,
-            ).add_to(m)
-        sub = _SubGroup(groups[depot_id], name=vehicle["layer_name"], show=True).add_to(m)
-        sub.add_child(_Call("routes", vehicle["data"]))
+            ).add_to(m), text)
+        group, text = groups[depot_id]
+        sub = _SubGroup(group, name=vehicle["layer_name"], show=True).add_to(m)
+        sub.add_child(_Call("routes", {**vehicle["data"], "id": esc(vehicle["id"]), "n": vehicle["label"], "g": text}))
 
     # A day-sized fleet lists dozens of vehicles: open the list only when it fits beside the map.
     folium.LayerControl(collapsed=len(vehicles) > LAYER_LIST_OPEN_MAX).add_to(m)
@@ -278,3 +303,18 @@ def render_map(plan: Plan, path: str | Path, *, lang: str = "vi", offline: bool 
         return write_text_atomically(path, text)
     except OSError as exc:
         raise OutputError(f"cannot write map {path}: {exc.strerror or exc}") from exc
+
+
+def file_slug(text: str, *, fallback: str) -> str:
+    """A safe ASCII file-name part of a name ("Khánh Hòa — Chỉ thị 16" → ``khanh-hoa-chi-thi-16``), at most 60
+    characters; ``fallback`` when nothing is left."""
+    return re.sub(r"[^a-z0-9]+", "-", fold_text(text)).strip("-")[:60].strip("-") or fallback
+
+
+def map_copy_name(plan: Plan) -> str:
+    """``plan-<scenario>-<date>.html``: the name of a plan's map in the shared ``maps/`` folder, so that plans of
+    two scenarios on the same day do not overwrite each other. The scenario is its folder's name, or the
+    plan's title for the embedded default day."""
+    source = str(plan.settings.get("scenario_source") or "")
+    name = Path(source).name if source and source != "embedded default" else plan.title
+    return f"plan-{file_slug(name, fallback='scenario')}-{plan.date}.html"

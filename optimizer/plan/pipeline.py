@@ -188,7 +188,7 @@ def _tabulate(scenario, day: _Day, result: DayResult, diagnosis, options: PlanOp
     ward_frame = _ward_frame(stops, zone_of)
     truck = day.networks["truck"]
     closed_roads = truck.edges[truck.edges["closed"]][["name", "osm_id", "geometry"]]
-    base = truck.edges.drop_duplicates(subset=["osm_id", "geometry"])[["fclass", "approximate", "geometry"]]
+    base = truck.edges.drop_duplicates(subset=["osm_id", "geometry"])[["fclass", "name", "approximate", "geometry"]]
     kpis = _kpis(result, routes, legs, stops, unserved, depot_frame, transfers, ward_frame)
     settings = {
         "scenario": scenario.name,
@@ -196,6 +196,10 @@ def _tabulate(scenario, day: _Day, result: DayResult, diagnosis, options: PlanOp
         "options": {k: (list(v) if isinstance(v, tuple) else v) for k, v in options.__dict__.items()},
         "closures": [c.describe() for c in scenario.closures],
         "network": truck.source,
+        # for the vehicle timeline (outputs/timeline.py): curfew hours and each depot's loading time
+        "curfew": [format_hhmm(s, exact=False) for s in (scenario.time.curfew_start_s, scenario.time.curfew_end_s)]
+        if scenario.time.has_curfew else None,
+        "depot_load_min": {d.id: d.load_time_s / 60 for d in scenario.depots},
     }
     return Plan(
         title=scenario.name, date=scenario.date.isoformat(), routes=routes, stops=stops, depots=depot_frame,

@@ -7,7 +7,7 @@
 of a scenario are :mod:`optimizer.demand`; the checks on a network :func:`optimizer.plan.validate_scenario`.
 """
 
-from optimizer.scenario.default import default_scenario
+from optimizer.scenario.default import default_scenario, province_scenario
 from optimizer.scenario.export import export_scenario
 from optimizer.scenario.io import load_scenario
 from optimizer.scenario.model import (
@@ -35,5 +35,5 @@ __all__ = [
     "COMMODITIES", "DEFAULT_REACH_KM", "DEPOT_KINDS", "GRADES", "PRIORITY_OF_GRADE", "VEHICLE_PROFILES",
     "Depot", "VehicleType", "Vehicle", "DemandPoint", "Zone", "TimeSettings", "RationSettings", "PointSettings",
     "Settings", "Scenario", "complete_zones",
-    "load_scenario", "export_scenario", "default_scenario", "check_scenario",
+    "load_scenario", "export_scenario", "default_scenario", "province_scenario", "check_scenario",
 ]

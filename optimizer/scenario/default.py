@@ -7,6 +7,7 @@ below is documented, with its source or as an assumption, in ``data/README.md``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 
@@ -26,7 +27,7 @@ from optimizer.scenario.model import (
     complete_zones,
 )
 
-__all__ = ["default_scenario", "default_zones", "default_depots", "default_fleet"]
+__all__ = ["default_scenario", "default_zones", "default_depots", "default_fleet", "province_scenario"]
 
 NAME = "Khánh Hòa — 26/07/2021 (Chỉ thị 16)"
 DATE = dt.date(2021, 7, 26)
@@ -175,3 +176,32 @@ def default_scenario() -> Scenario:
         closures=(),
         source=None,
     )
+
+
+#: Scale-up of :func:`province_scenario`: five times the drop points and the vehicles (some 5,900 points).
+PROVINCE_SCALE = 5
+
+
+def province_scenario(*, scale: int = PROVINCE_SCALE) -> Scenario:
+    """A synthetic province-sized day: the default day with ``scale`` times its drop points and its fleet.
+
+    The same households, ration, stock, zones and depots, split into ``scale`` times as many drop points
+    (``households_per_point`` divided and ``points_per_road_km`` multiplied by ``scale``), and every vehicle
+    type counted ``scale`` times, so that the fleet matches the ``scale`` times longer stop lists. A load test
+    of the planner (``benchmarks/province.py``), not a claim about July 2021.
+
+    Raises
+    ------
+    InputError
+        If ``scale`` is not a whole number of at least 1.
+    """
+    if not isinstance(scale, int) or scale < 1:
+        raise InputError(f"scale must be a whole number of at least 1, not {scale!r}", field="scale")
+    day = default_scenario()
+    points = day.settings.points
+    settings = dataclasses.replace(day.settings, points=dataclasses.replace(
+        points, households_per_point=points.households_per_point / scale,
+        points_per_road_km=points.points_per_road_km * scale))
+    fleet = tuple(dataclasses.replace(v, count=v.count * scale) for v in day.vehicle_types)
+    name = NAME if scale == 1 else f"{NAME} — ×{scale}"
+    return dataclasses.replace(day, name=name, settings=settings, vehicle_types=fleet)

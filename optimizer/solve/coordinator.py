@@ -108,8 +108,11 @@ class PlanOptions:
     balance
         Even out route durations across vehicles.
     engine
-        Routing engine of the sub-problems: ``'ortools'`` or ``'pyvrp'`` (see
-        :attr:`optimizer.solve.routing.RoutingOptions.engine`).
+        Routing engine of the sub-problems: ``'ortools'``, ``'pyvrp'`` or ``'portfolio'`` (both, the better
+        routes kept per sub-problem; see :attr:`optimizer.solve.routing.RoutingOptions.engine`).
+    workers, dask_address
+        Local processes that search the routing sub-problems at once, or a Dask scheduler to search them
+        on; the plan does not depend on either.
     """
 
     time_limit_s: float = DEFAULT_TIME_LIMIT_S
@@ -124,6 +127,8 @@ class PlanOptions:
     fair_shares: bool = True
     balance: bool = False
     engine: str = "ortools"
+    workers: int = 1
+    dask_address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -265,7 +270,7 @@ class _Rounds:
         left_s = max(1e-3, self.deadline - time.monotonic())
         result = routing.solve(sub, routing.RoutingOptions(
             time_limit_s=left_s, seed=self.options.seed, balance=self.options.balance, effort=self.options.effort,
-            engine=self.options.engine,
+            engine=self.options.engine, workers=self.options.workers, dask_address=self.options.dask_address,
         ))
         self.cut |= result.cut_by_time_limit
         self.searched |= result.stopped_by != "nothing to search"
@@ -279,7 +284,8 @@ class _Rounds:
         self.trips += result.trips
         kg = sum(t.load_kg for t in result.trips)
         self.rounds.append({"round": name, "stops": len(stops), "vehicles": len(fleet),
-                            "kg": round(kg, 1), "seconds": round(time.monotonic() - started, 2)})
+                            "kg": round(kg, 1), "seconds": round(time.monotonic() - started, 2),
+                            "engines": [dataclasses.asdict(c) for c in result.engines]})
         return result.trips
 
     def book(self, trips: Sequence[routing.Trip]) -> None:

@@ -15,7 +15,6 @@ of variants.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,10 +31,9 @@ from optimizer.outputs.kpis import closed_depots, commodity_columns, plan_kpis
 from optimizer.outputs.resources import reason_words
 from optimizer.outputs.style import ZONE_COLOURS
 from optimizer.outputs.summary import flow_lines
-from optimizer.outputs.webmap import render_map
+from optimizer.outputs.webmap import file_slug, render_map
 from optimizer.plan import TRANSFER_COLUMNS, Plan, PlanOptions
 from optimizer.scenario.model import GRADES, Scenario
-from optimizer.tables import fold_text
 from optimizer.whatif.changes import BASE, CloseDepot, ScaleDemand, ScaleFleet, Variant
 
 
@@ -300,12 +298,7 @@ class Comparison:
 
     def map_files(self) -> list[str]:
         """Relative paths of the maps :meth:`write` writes, in plan order."""
-        return [f"maps/{i:02d}-{_slug(name)}.html" for i, name in enumerate(self.plans)]
-
-
-def _slug(name: str) -> str:
-    text = fold_text(name)
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60] or "variant"
+        return [f"maps/{i:02d}-{file_slug(name, fallback='variant')}.html" for i, name in enumerate(self.plans)]
 
 
 def compare(plans: Mapping[str, Plan], variants: Iterable[Variant] = ()) -> Comparison:

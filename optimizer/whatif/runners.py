@@ -7,16 +7,12 @@ ran, as long as its searches end by their deterministic limits (``plan.kpis['rou
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import uuid
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from distributed import Client
-
 from optimizer.errors import InputError, OptimizerError
+from optimizer.parallel import run_jobs
 from optimizer.plan import Plan, PlanOptions, run_plan
 from optimizer.scenario.model import Scenario
 from optimizer.whatif.changes import BASE, Variant
@@ -24,20 +20,8 @@ from optimizer.whatif.compare import Comparison
 from optimizer.whatif.variants import check_variants
 
 
-def _single_process_worker() -> None:
-    """Pool initializer: mark the worker daemonic so the matrix code computes in-process (no nested pools)."""
-    process = multiprocessing.current_process()
-    try:
-        process.daemon = True
-    except (AssertionError, AttributeError):  # pragma: no cover - not a multiprocessing child
-        pass
-
-
 def _plan_one(name: str, scenario: Scenario, options: PlanOptions) -> Plan:
     """Plan one variant (module level: runs in pool and Dask workers)."""
-    process = multiprocessing.current_process()
-    if process.name != "MainProcess" and not process.daemon:
-        _single_process_worker()
     try:
         return run_plan(scenario, options=options)
     except OptimizerError as exc:
@@ -45,44 +29,6 @@ def _plan_one(name: str, scenario: Scenario, options: PlanOptions) -> Plan:
     except Exception as exc:  # a fault of the planner itself: keep its traceback, say which variant
         exc.add_note(f"(while planning the what-if variant '{name}')")
         raise
-
-
-def _pool_context():
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else methods[0])
-
-
-def _run_local(jobs: list[tuple[str, Scenario, PlanOptions]], workers: int) -> list[Plan]:
-    if workers <= 1 or len(jobs) <= 1:
-        return [_plan_one(*job) for job in jobs]
-    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=_pool_context(),
-                             initializer=_single_process_worker) as pool:
-        futures = [pool.submit(_plan_one, *job) for job in jobs]
-        try:
-            return [f.result() for f in futures]
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
-
-
-def _run_dask(jobs: list[tuple[str, Scenario, PlanOptions]], address: Any) -> list[Plan]:
-    if isinstance(address, Client):
-        client, own = address, False
-    else:
-        address = getattr(address, "scheduler_address", address)
-        try:
-            client, own = Client(address, timeout="20s"), True
-        except OSError as exc:
-            raise OptimizerError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
-    try:
-        run = uuid.uuid4().hex[:8]
-        futures = [client.submit(_plan_one, *job, key=f"whatif-{run}-{i}", pure=False)
-                   for i, job in enumerate(jobs)]
-        return client.gather(futures)
-    finally:
-        if own:
-            client.close()
 
 
 def run_variants(
@@ -128,11 +74,8 @@ def run_variants(
     jobs = ([(BASE, base, options)] if include_base else []) + [
         (v.name, scenario, opts) for v, (scenario, opts) in zip(variants, applied)]
     all_variants = ([Variant(BASE, description=base.description or "")] if include_base else []) + list(variants)
-    if dask_address is not None:
-        plans = _run_dask(jobs, dask_address)
-    else:
-        workers = workers or max(1, min(os.cpu_count() or 1, len(jobs)))
-        plans = _run_local(jobs, workers)
+    workers = workers or max(1, min(os.cpu_count() or 1, len(jobs)))
+    plans = run_jobs(_plan_one, jobs, workers=workers, dask_address=dask_address, name="whatif")
     return Comparison(
         plans=dict(zip([j[0] for j in jobs], plans)),
         variants={v.name: v for v in all_variants},

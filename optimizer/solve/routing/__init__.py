@@ -3,7 +3,8 @@
 :mod:`~optimizer.solve.routing.model` holds the engine-neutral data model (what goes in and comes out, its
 validation, the split of stops into chunks and sub-problems), :mod:`~optimizer.solve.routing.ortools` and
 :mod:`~optimizer.solve.routing.pyvrp` the two engines that can search each sub-problem (OR-Tools, the default,
-and PyVRP), and :mod:`~optimizer.solve.routing.solver` the solve that joins them. Callers use this package: ``from optimizer.solve import routing; routing.solve(...)``.
+and PyVRP), :mod:`~optimizer.solve.routing.portfolio` the jobs that run them (here, in processes or on Dask, one
+engine or both) and :mod:`~optimizer.solve.routing.solver` the solve that joins them. Callers use this package: ``from optimizer.solve import routing; routing.solve(...)``.
 """
 
 from optimizer.solve.routing.model import (
@@ -11,6 +12,7 @@ from optimizer.solve.routing.model import (
     PRIORITIES,
     REASONS,
     Depot,
+    EngineChoice,
     RoutingOptions,
     RoutingProblem,
     RoutingResult,
@@ -32,6 +34,7 @@ __all__ = [
     "PRIORITIES",
     "REASONS",
     "Depot",
+    "EngineChoice",
     "RoutingOptions",
     "RoutingProblem",
     "RoutingResult",

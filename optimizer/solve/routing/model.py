@@ -42,8 +42,8 @@ from optimizer.errors import Problem
 #: Reasons an unserved stop may carry. ``'no stock'`` is set by callers that ration stock before routing.
 REASONS = ("no stock", "no capacity", "outside shift", "time window", "unreachable", "zone restriction", "out of reach")
 PRIORITIES = range(4)
-#: Search engines of the sub-problems (:attr:`RoutingOptions.engine`).
-ENGINES = ("ortools", "pyvrp")
+#: Search engines of the sub-problems (:attr:`RoutingOptions.engine`): one engine, or the portfolio of both.
+ENGINES = ("ortools", "pyvrp", "portfolio")
 
 GRAMS_PER_KG = 1000
 
@@ -219,9 +219,15 @@ class RoutingOptions:
     log_search
         Let OR-Tools log its search to stderr.
     engine
-        Engine that searches every sub-problem: ``'ortools'`` (OR-Tools routing) or ``'pyvrp'`` (PyVRP's
-        iterated local search). ``first_solution``, ``metaheuristic``, ``log_search`` and ``balance`` concern
-        OR-Tools only.
+        Engine that searches every sub-problem: ``'ortools'`` (OR-Tools routing), ``'pyvrp'`` (PyVRP's
+        iterated local search) or ``'portfolio'`` (both, the better checked routes kept per sub-problem; see
+        :mod:`optimizer.solve.routing.portfolio`). ``first_solution``, ``metaheuristic``, ``log_search`` and
+        ``balance`` concern OR-Tools only (the portfolio runs OR-Tools alone when balancing).
+    workers
+        Local processes that search sub-problems (and the portfolio's two engines) at once; 1 searches them
+        in turn. The plan does not depend on it.
+    dask_address
+        A Dask scheduler address (``tcp://host:8786``): the searches run on that cluster instead.
     """
 
     time_limit_s: float = 600.0
@@ -234,6 +240,8 @@ class RoutingOptions:
     solution_limit: int | None = None
     log_search: bool = False
     engine: str = "ortools"
+    workers: int = 1
+    dask_address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -331,6 +339,8 @@ class RoutingResult:
         differ on another run.
     stats
         Totals.
+    engines
+        Per sub-problem, the engine whose routes were kept and why.
     """
 
     trips: list[Trip]
@@ -342,6 +352,22 @@ class RoutingResult:
     stopped_by: str
     cut_by_time_limit: bool
     stats: RoutingStats
+    engines: tuple[EngineChoice, ...] = ()
+
+
+@dataclass(frozen=True)
+class EngineChoice:
+    """Which engine's routes a sub-problem kept, and why.
+
+    ``candidates`` maps each engine that searched to its figures: ``dropped_weight`` (drop penalty of what it
+    left, :func:`penalty_weights`), ``cost``, ``kg`` served, ``faults`` found by the portfolio's check and
+    ``cut_by_time_limit``.
+    """
+
+    depots: str
+    engine: str
+    reason: str
+    candidates: dict[str, dict]
 
 
 @dataclass(frozen=True)
@@ -423,6 +449,7 @@ def faults(problem: RoutingProblem, options: RoutingOptions) -> list[Problem]:
     need(options.effort > 0, "effort must be positive", "options.effort")
     need(options.solution_limit is None or options.solution_limit >= 0, "negative limit", "options.solution_limit")
     need(options.engine in ENGINES, f"unknown engine, use one of {ENGINES}", "options.engine")
+    need(options.workers >= 1, "must be at least 1", "options.workers")
     return found
 
 

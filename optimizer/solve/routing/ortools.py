@@ -513,8 +513,9 @@ class _Model:
         dropped = [c for c in self.chunk_ids if c not in served and set(self.chunks[c].vehicles) & set(fleet)]
         dropped = sorted(dropped, key=lambda c: to_seed[row[c]])[: tuning.part_nodes]
         part_chunks = [c for v in chosen for c in current[v].chunks if c is not None] + dropped
-        # A part keeps its parent's metaheuristic even if its own windows would pick the other one.
-        same_search = replace(self.options, metaheuristic=self.metaheuristic)
+        # A part keeps its parent's metaheuristic even if its own windows would pick the other one; its budget
+        # follows its size (without a budget, time-bound, the first part would take all the time there is).
+        same_search = replace(self.options, metaheuristic=self.metaheuristic, solution_limit=None)
         return _Model(self.problem, self.chunks, part_chunks, fleet, same_search), [current[v] for v in chosen]
 
     @cached_property

@@ -1,14 +1,14 @@
 """The routing solve: validate, split the stops into chunks and sub-problems, search each sub-problem with
-the chosen engine (OR-Tools or PyVRP), and turn its routes into trips, unserved quantities and totals."""
+the chosen engine (OR-Tools, PyVRP or the portfolio of both), and turn its routes into trips, unserved quantities and totals."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
 
 from optimizer.errors import InputError
-from optimizer.solve.routing import ortools, pyvrp
 from optimizer.solve.routing.model import (
     Chunk,
     Route,
@@ -26,9 +26,8 @@ from optimizer.solve.routing.model import (
     sub_problems,
 )
 from optimizer.solve.routing.ortools import option_faults
-
-#: The sub-problem search of each engine (:data:`optimizer.solve.routing.model.ENGINES`).
-_ENGINES = {"ortools": ortools.solve_sub_problem, "pyvrp": pyvrp.solve_sub_problem}
+from optimizer.solve.routing.portfolio import search_all
+from optimizer.solve.routing.split import split_large
 
 
 def solve(problem: RoutingProblem, options: RoutingOptions | None = None) -> RoutingResult:
@@ -59,15 +58,17 @@ def solve(problem: RoutingProblem, options: RoutingOptions | None = None) -> Rou
     chunks = make_chunks(problem, options.cross_depot)
     rng = np.random.default_rng(options.seed) if options.seed else None
     groups = sub_problems(problem, chunks, options.cross_depot, rng)
+    if not options.cross_depot:  # a joint model stays one, as asked
+        groups = split_large(problem, chunks, groups)
     # One safety cap for the whole solve: a sub-problem may use whatever the earlier ones left.
     deadline = started + options.time_limit_s
-    search = _ENGINES[options.engine]
-    searched = [search(problem, chunks, c, v, options, deadline) for c, v in groups]
+    searched, engines = search_all(problem, chunks, groups, options, deadline)
     routes = [r for s in searched for r in s.routes]
     trips = _trips(problem, chunks, sorted(routes, key=lambda r: r.vehicle))
     served = {c for r in routes for c in r.chunks if c is not None}
     unserved = _unserved(problem, chunks, served, trips)
-    return _result(problem, trips, unserved, searched, time.monotonic() - started)
+    result = _result(problem, trips, unserved, searched, time.monotonic() - started)
+    return dataclasses.replace(result, engines=tuple(engines))
 
 
 def _trips(problem: RoutingProblem, chunks: list[Chunk], routes: list[Route]) -> list[Trip]:
