@@ -9,12 +9,14 @@ import json
 import os
 import signal
 import sys
+import time
 import warnings
 from pathlib import Path
 
 import click
 import pandas as pd
-from tqdm import tqdm
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from optimizer.demand import drop_points
 from optimizer.errors import InputError, OptimizerError, OutputError
@@ -24,7 +26,7 @@ from optimizer.outputs.report import write_assignment_files, write_outputs, writ
 from optimizer.outputs.resources import labels
 from optimizer.outputs.summary import summary_text
 from optimizer.outputs.webmap import map_copy_name, render_map
-from optimizer.plan import DEFAULT_TIME_LIMIT_S, STAGES, PlanOptions, plan_assignment, run_plan, validate_scenario
+from optimizer.plan import DEFAULT_TIME_LIMIT_S, PlanOptions, plan_assignment, run_plan, validate_scenario
 from optimizer.scenario import export_scenario, load_scenario, province_scenario
 from optimizer.solve.routing import ENGINES
 from optimizer.whatif import load_variants, run_variants
@@ -102,6 +104,54 @@ def _holding_out(command):
             return command(*args, **kwargs)
 
     return wrapper
+
+
+class _Steps:
+    """Shows the library's progress reports ``(stage, done, total, detail)`` on stderr: a bar per stage on a
+    terminal, one plain line per report otherwise (logs, pipes), nothing with ``--quiet``."""
+
+    def __init__(self, *, quiet: bool) -> None:
+        self.quiet = quiet
+        self.started = time.monotonic()
+        self.live: Progress | None = None
+        self.task: TaskID | None = None
+        self.stage = ""
+        if not quiet and sys.stderr.isatty():
+            self.live = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=Console(stderr=True))
+
+    def __enter__(self) -> _Steps:
+        if self.live is not None:
+            self.live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live is not None:
+            self._finish_stage()
+            self.live.stop()
+
+    def _finish_stage(self) -> None:
+        if self.live is not None and self.task is not None:
+            total = self.live.tasks[-1].total or 1
+            self.live.update(self.task, total=total, completed=total)
+
+    def __call__(self, stage: str, done: int = 0, total: int = 0, detail: str = "") -> None:
+        if self.quiet:
+            return
+        text = f"{stage}: {detail}" if detail else stage
+        if self.live is None:
+            count = f" {done}/{total}" if total else ""
+            click.echo(f"[{time.monotonic() - self.started:6.1f} s] {stage}{count}" + (f": {detail}" if detail else ""),
+                       err=True)
+            return
+        if stage != self.stage or self.task is None:
+            self._finish_stage()
+            self.task = self.live.add_task(text, total=total or None)
+            self.stage = stage
+        self.live.update(self.task, description=text, completed=done, total=total or None)
+
+
+_quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress display on stderr.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -279,21 +329,13 @@ def _scenario(scenario_dir, date=None, strict=False):
     return loaded
 
 
-def _run(loaded, **kwargs):
-    """Plan with a progress bar on a terminal, and return the plan."""
+def _run(loaded, steps: _Steps, **kwargs):
+    """Plan, reporting each step to ``steps``, and return the plan."""
     unknown = sorted(set(kwargs.get("close") or ()) - {d.id for d in loaded.depots})
     if unknown:
         raise click.BadParameter(f"unknown depot id(s) {', '.join(unknown)} (known: "
                                  f"{', '.join(d.id for d in loaded.depots)})", param_hint="'--close'")
-    with tqdm(total=len(STAGES), disable=not sys.stderr.isatty(), unit="stage", leave=False) as bar:
-        def progress(stage):
-            bar.set_description(stage)
-            bar.n = STAGES.index(stage)
-            bar.refresh()
-
-        plan = run_plan(loaded, options=_options(kwargs), progress=progress)
-        bar.set_description("outputs")
-    return plan
+    return run_plan(loaded, options=_options(kwargs), progress=steps)
 
 
 def _print_summary(plan, lang: str) -> None:
@@ -307,14 +349,18 @@ _out_help = " Replaced as a whole by each run; checked (writable, not in use) be
 @_scenario_argument
 @_plan_options
 @_strict_option
+@_quiet_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/assign"),
               show_default=True, help="Output folder." + _out_help)
 @_reported
 @_holding_out
-def assign(scenario_dir, out, strict, **kwargs):
+def assign(scenario_dir, out, strict, quiet, **kwargs):
     """Assign drop points (or wards) to depots within stock; write assignment.csv."""
-    assignment = plan_assignment(load_scenario(scenario_dir, strict=strict), options=_options(kwargs))
-    write_assignment_files(assignment, out)
+    with _Steps(quiet=quiet) as steps:
+        assignment = plan_assignment(load_scenario(scenario_dir, strict=strict), options=_options(kwargs),
+                                     progress=steps)
+        steps("outputs")
+        write_assignment_files(assignment, out)
     summary = assignment.depots.pivot_table(index=["depot_id", "name"], columns="commodity",
                                             values=["load_kg", "stock_kg"], aggfunc="sum")
     click.echo(summary.round(0).to_string())
@@ -332,12 +378,15 @@ def assign(scenario_dir, out, strict, **kwargs):
               show_default=True, help="Output folder." + _out_help)
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
               help="Language of the printed summary.")
+@_quiet_option
 @_reported
 @_holding_out
-def route(scenario_dir, out, strict, lang, **kwargs):
+def route(scenario_dir, out, strict, lang, quiet, **kwargs):
     """Plan the routes; write routes.csv, plan.json and unserved.csv."""
-    plan = _run(load_scenario(scenario_dir, strict=strict), **kwargs)
-    write_route_files(plan, out)
+    with _Steps(quiet=quiet) as steps:
+        plan = _run(load_scenario(scenario_dir, strict=strict), steps, **kwargs)
+        steps("outputs")
+        write_route_files(plan, out)
     _print_summary(plan, lang)
     click.echo(f"wrote {out}/routes.csv, plan.json, unserved.csv")
     return EXIT_PARTIAL if len(plan.unserved) else EXIT_OK
@@ -353,14 +402,16 @@ def route(scenario_dir, out, strict, lang, **kwargs):
               help="Language of maps and dispatch sheets.")
 @click.option("--offline", is_flag=True, help="Self-contained map: no internet, no tile server needed.")
 @_strict_option
+@_quiet_option
 @_reported
-def plan(scenario_dir, date, out, lang, offline, strict, **kwargs):
+def plan(scenario_dir, date, out, lang, offline, strict, quiet, **kwargs):
     """The morning job: validate → network → demand → depots → routes → files, sheets and map."""
     loaded = _scenario(scenario_dir, date, strict)
     out = out or Path("output") / loaded.date.isoformat()
     maps_dir = Path(__file__).resolve().parent / "maps"
-    with reserve_folder(out):
-        day = _run(loaded, **kwargs)
+    with reserve_folder(out), _Steps(quiet=quiet) as steps:
+        day = _run(loaded, steps, **kwargs)
+        steps("outputs")
         write_outputs(day, out, lang=lang,
                       extra=lambda staging: render_map(day, staging / "map.html", lang=lang, offline=offline))
     copy = render_map(day, maps_dir / map_copy_name(day), lang=lang, offline=offline)
@@ -408,19 +459,21 @@ def _format_comparison(table: pd.DataFrame) -> str:
 @click.option("--offline", is_flag=True, help="Self-contained maps: no tile server needed.")
 @click.option("--no-maps", is_flag=True, help="Skip the per-variant maps (faster).")
 @_strict_option
+@_quiet_option
 @_reported
 def whatif(base_scenario, variant_files, out, time_limit, seed, workers, dask_address, lang, offline, no_maps,
-           strict):
+           strict, quiet):
     """Plan BASE_SCENARIO (a scenario folder, or 'default' for the embedded 26/07/2021) and every variant of
     the --variant files; write comparison.csv, flows.csv, a map per variant and comparison.png into --out, and
     print the comparison and each plan's flows between localities."""
     base = load_scenario(None if base_scenario.strip().lower() == "default" else Path(base_scenario), strict=strict)
     variants = [v for path in variant_files for v in load_variants(path, base=base)]
-    click.echo(f"planning the base day and {len(variants)} variant(s)"
-               + (f" on the Dask cluster {dask_address}" if dask_address else "") + " …", err=True)
-    with reserve_folder(out):
+    with reserve_folder(out), _Steps(quiet=quiet) as steps:
+        steps("plans", 0, len(variants) + 1, "the base day and every variant"
+              + (f" on the Dask cluster {dask_address}" if dask_address else ""))
         comparison = run_variants(base, variants, options=PlanOptions(time_limit_s=time_limit, seed=seed),
                                   workers=workers, dask_address=dask_address)
+        steps("outputs")
         comparison.write(out, maps=not no_maps, lang=lang, offline=offline)
     table = comparison.table
     click.echo(base.name)

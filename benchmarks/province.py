@@ -33,7 +33,9 @@ def _plan(scale: int, engine: str, workers: int, queue) -> None:
     stages: dict[str, float] = {}
     last = [None, time.monotonic()]
 
-    def progress(stage: str) -> None:
+    def progress(stage: str, done: int = 0, total: int = 0, detail: str = "") -> None:
+        if stage == last[0]:  # a step within the stage (a routing round): the stage goes on
+            return
         now = time.monotonic()
         if last[0] is not None:
             stages[last[0]] = now - last[1]

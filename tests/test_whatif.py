@@ -454,3 +454,19 @@ scale_fleet = 2
     new = types["THUE-3T"]
     assert (new.capacity_kg, new.count, new.max_trips, new.profile) == (3000, 2, 2, "truck")
     assert types["QS-5T-NT"].count == 2 * base.vehicle_types[0].count  # scale_fleet before add_vehicles
+
+
+def test_vehicle_figures_of_a_lent_vehicle_driving_to_the_depot_and_home():
+    """A lent vehicle's trip has two legs into a depot (back to where it loaded, then home): one row, home last."""
+    plan = small_plan()
+    legs = plan.legs
+    own = legs[legs["vehicle_id"] == LENT_VEHICLE]
+    home = plan.routes.loc[plan.routes["vehicle_id"] == LENT_VEHICLE, "home_depot_id"].iloc[0]
+    depot = own["to_id"].iloc[-1]
+    drives = legs.iloc[[own.index[0], own.index[-1]]].copy()
+    drives[["seq", "from_id", "to_id", "leg_min"]] = [[0, home, depot, 30.0], [own["seq"].max() + 1, depot, home, 45.0]]
+    lent = dataclasses.replace(plan, legs=pd.concat([legs, drives], ignore_index=True))
+    before = W.vehicle_figures(plan).set_index("vehicle_id").loc[LENT_VEHICLE]
+    after = W.vehicle_figures(lent).set_index("vehicle_id").loc[LENT_VEHICLE]
+    assert after["hours"] == pytest.approx(before["hours"] + 45 / 60, abs=0.02)
+    assert after["start"] == before["start"]

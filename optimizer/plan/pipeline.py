@@ -42,8 +42,12 @@ from optimizer.solve.reasons import reason_text
 # The pipeline
 # --------------------------------------------------------------------------------------------------
 
-#: Stages reported to a progress callback, in order.
-STAGES = ("validate", "network", "demand", "matrix", "assignment", "routing", "outputs")
+#: Stages reported to a progress callback, in order (``outputs`` is the caller's: writing the files).
+STAGES = ("validate", "network", "demand", "matrix", "assignment", "routing", "diagnosis", "outputs")
+
+
+def _silent(stage: str, done: int = 0, total: int = 0, detail: str = "") -> None:
+    """The progress callback of a caller who wants none."""
 
 
 
@@ -58,12 +62,13 @@ class _Located:
     reachable: dict  # profile -> bool per location (snapped within the limit)
 
 
-def _locate(depots, points, networks: dict, *, workers: int | None = None) -> _Located:
+def _locate(depots, points, networks: dict, step, *, workers: int | None = None) -> _Located:
     lon = np.array([d.lon for d in depots] + [p.lon for p in points])
     lat = np.array([d.lat for d in depots] + [p.lat for p in points])
     labels = [d.id for d in depots] + [p.id for p in points]
     matrices, reachable = {}, {}
-    for profile, network in networks.items():
+    for done, (profile, network) in enumerate(networks.items()):
+        step("matrix", done, len(networks), f"{profile}: snapping {len(labels):,} places, travel times")
         if profile == "truck":
             snapped = network.snap(lon, lat, labels=labels)  # validated: errors name the point
         else:
@@ -92,16 +97,16 @@ class _Day:
 def _prepare(scenario, step) -> _Day:
     step("validate")
     profiles = sorted({v.profile for v in scenario.vehicles()} | {"truck"}, key=lambda p: p != "truck")
-    step("network")
-    networks = {
-        profile: load_network(profile=profile, closures=[c for c in scenario.closures if c.applies_to(profile)])
-        for profile in profiles
-    }
+    networks = {}
+    for done, profile in enumerate(profiles):
+        step("network", done, len(profiles), profile)
+        networks[profile] = load_network(profile=profile,
+                                         closures=[c for c in scenario.closures if c.applies_to(profile)])
     validate_scenario(scenario, network=networks["truck"]).raise_if_problems()
     step("demand")
     points = drop_points(scenario, networks["truck"])
-    step("matrix")
-    return _Day(networks=networks, points=points, located=_locate(list(scenario.depots), points, networks))
+    located = _locate(list(scenario.depots), points, networks, step)
+    return _Day(networks=networks, points=points, located=located)
 
 
 def _matrices(day: _Day) -> tuple[dict, dict]:
@@ -116,7 +121,7 @@ def plan_assignment(scenario, *, options: PlanOptions | None = None, progress=No
     its own locality's stock and its depots' reach).
     """
     options = options or PlanOptions()
-    step = progress or (lambda stage: None)
+    step = progress or _silent
     day = _prepare(scenario, step)
     step("assignment")
     time_s, dist_m = _matrices(day)
@@ -134,7 +139,9 @@ def run_plan(scenario, *, options: PlanOptions | None = None, progress=None) -> 
     options
         :class:`PlanOptions`.
     progress
-        Optional callable ``progress(stage)`` called as each stage of :data:`STAGES` starts.
+        Optional ``progress(stage, done=0, total=0, detail="")``: called as each stage of :data:`STAGES`
+        starts and as it advances (``done`` of ``total`` steps, e.g. routing passes; 0 of 0 when it has no
+        count), with a short ``detail`` such as the routing round.
 
     Raises
     ------
@@ -142,12 +149,13 @@ def run_plan(scenario, *, options: PlanOptions | None = None, progress=None) -> 
         Everything the validation finds, before anything is solved.
     """
     options = options or PlanOptions()
-    step = progress or (lambda stage: None)
+    step = progress or _silent
     day = _prepare(scenario, step)
     step("assignment")
     time_s, dist_m = _matrices(day)
-    step("routing")
-    result = plan_day(scenario, day.points, time_s, dist_m, options)
+    result = plan_day(scenario, day.points, time_s, dist_m, options,
+                      progress=lambda done, total, name: step("routing", done, total, name))
+    step("diagnosis")
     opened = _reachable_without_closures(scenario, day, result)
     diagnosis = diagnose(result, day.points, reachable_without_closures=opened)
     return _tabulate(scenario, day, result, diagnosis, options)

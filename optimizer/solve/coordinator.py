@@ -31,7 +31,7 @@ import dataclasses
 import math
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -254,10 +254,12 @@ class _Rounds:
     searched: bool = False
     strategies: list[str] = field(default_factory=list)
     weights: dict[int, float] = field(default_factory=dict)  # stop index → weight overriding the stop's
+    report: Callable[[str], None] = lambda name: None  # told each round's name as it starts
 
     def solve(self, name: str, stops: list[int], fleet: list[routing.Vehicle]) -> list[routing.Trip]:
         """Route ``stops`` (remaining kg) with ``fleet``; book the trips and what is left."""
         started = time.monotonic()
+        self.report(name)
         sub = routing.RoutingProblem(
             depots=self.problem.depots,
             stops=[dataclasses.replace(self.problem.stops[s], demand_kg=self.remaining[s], depot=self.depot_of[s],
@@ -441,7 +443,8 @@ def _assign(scenario: Scenario, problem: routing.RoutingProblem, points: Sequenc
 
 
 def plan_day(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mapping[str, np.ndarray],
-             dist_m: Mapping[str, np.ndarray], options: PlanOptions) -> DayResult:
+             dist_m: Mapping[str, np.ndarray], options: PlanOptions,
+             progress: Callable[[int, int, str], None] | None = None) -> DayResult:
     """Plan the day's deliveries as described in the module docstring.
 
     Parameters
@@ -454,16 +457,23 @@ def plan_day(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mapping[
         Per vehicle profile, square matrices over the depots (first, in scenario order) and then the points.
     options
         :class:`PlanOptions`.
+    progress
+        Optional ``progress(passes_done, passes_at_most, round_name)``, called as each routing round starts.
     """
     started = time.monotonic()
     deadline = started + options.time_limit_s
-    result = _plan_once(scenario, points, time_s, dist_m, options, deadline, {})
+    passes = 1 + (FAIR_PASSES if options.fair_shares else 0)
+    report = progress or (lambda done, total, name: None)
+    result = _plan_once(scenario, points, time_s, dist_m, options, deadline, {}, lambda name: report(0, passes, name))
     shares = {key: got for key, (got, short) in _groups(scenario, result).items() if short}
     used: dict[tuple[str, str], float] = {}
-    for _ in range(FAIR_PASSES if shares and options.fair_shares else 0):
+    for k in range(FAIR_PASSES if shares and options.fair_shares else 0):
         # Deliver one common share at every point of each short grade; the next pass tries the share the
         # last one reached after topping up, and is kept only if no short grade's smallest ward share falls.
-        candidate = _plan_once(scenario, points, time_s, dist_m, options, deadline, shares)
+        def fair_round(name: str, done: int = k + 1) -> None:
+            report(done, passes, f"fair shares: {name}")
+
+        candidate = _plan_once(scenario, points, time_s, dist_m, options, deadline, shares, fair_round)
         if used and any(_smallest(scenario, candidate, key) < _smallest(scenario, result, key) - 1e-6
                         for key in shares):
             break
@@ -499,8 +509,8 @@ def _smallest(scenario: Scenario, result: DayResult, key: tuple[str, str]) -> fl
 
 def _plan_once(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mapping[str, np.ndarray],
                dist_m: Mapping[str, np.ndarray], options: PlanOptions, deadline: float,
-               fair_share: Mapping[tuple[str, str], float]) -> DayResult:
-    """Assignment, routes with own vehicles, lending rounds."""
+               fair_share: Mapping[tuple[str, str], float], report: Callable[[str], None]) -> DayResult:
+    """Assignment, routes with own vehicles, lending rounds (``report`` is told each round's name)."""
     started = time.monotonic()
     depots = list(scenario.depots)
     n = len(depots)
@@ -517,7 +527,7 @@ def _plan_once(scenario: Scenario, points: Sequence[DemandPoint], time_s: Mappin
         states={v.id: VehicleDay(vehicle=v, home=v.depot, locality=depots[v.depot].locality, base=v.depot,
                                  free_from_s=v.shift_start_s) for v in problem.vehicles},
         remaining={index_of[p]: problem.stops[index_of[p]].demand_kg for p in depot_of},
-        depot_of={index_of[p]: j for p, j in depot_of.items()},
+        depot_of={index_of[p]: j for p, j in depot_of.items()}, report=report,
     )
     first = rounds.solve("own vehicles", sorted(rounds.remaining), list(problem.vehicles))
     rounds.book(first)

@@ -88,8 +88,10 @@ def vehicle_figures(plan: Plan) -> pd.DataFrame:
     first = routes[routes["seq"] == 1].set_index(["vehicle_id", "trip"])
     leave = first["arrival_s"] - first["leg_min"] * 60
     last = routes.sort_values("seq").groupby(["vehicle_id", "trip"]).tail(1).set_index(["vehicle_id", "trip"])
-    back_legs = legs[legs["to_id"].isin(set(plan.depots["depot_id"]))].set_index(["vehicle_id", "trip"])
-    back = last["departure_s"] + back_legs["leg_min"].reindex(last.index).fillna(0.0) * 60
+    # After the last stop: the drive back to the depot and, for a lent vehicle's last trip, on to its home depot.
+    home_legs = legs[(legs["seq"] > 0) & legs["to_id"].isin(set(plan.depots["depot_id"]))]
+    back_min = home_legs.groupby(["vehicle_id", "trip"])["leg_min"].sum()
+    back = last["departure_s"] + back_min.reindex(last.index).fillna(0.0) * 60
     per_trip = pd.DataFrame({"leave": leave, "back": back})
     grouped = routes.groupby("vehicle_id", sort=False)
     out = pd.DataFrame({
