@@ -194,15 +194,16 @@ class _Instance:
         weights = [0] * kept + penalty_weights(sub[kept:], problem)
         scale, unit = self._scale(fleet, weights)
         prizes = [unit * w for w in weights]
-        if any(prizes):
+        self.penalties: PenaltyParams = PenaltyParams()
+        if any(prizes) and any(v.max_trips > 1 for v in fleet):
             # Overloading by the largest chunk first costs half the smallest prize, so the search can pass
             # through such overloads to a plan with one more trip; at most one unit of excess outweighs any prize.
+            # Without reloads there is no further trip to reach, and PyVRP's own penalties search better
+            # (X instances, 30 s: 0.99 % and 1.40 % against 1.61 % and 2.16 % above the best known).
             least = min(p for p in prizes if p)
             self.penalties = _Penalties(
                 initial=least / (2 * max(1, *grams)), max_penalty=2.0 * max(prizes), solutions_between_updates=_UPDATE_EVERY
             )
-        else:
-            self.penalties = _Penalties()
         # Which PyVRP profile each vehicle travels on: its matrices, its cost per km and what it may not serve.
         profile_of: dict[tuple[str, float, tuple[int, ...]], int] = {}
         vehicle_profile = []
