@@ -35,7 +35,8 @@ def plan(scenario):
 
 
 def test_every_trip_respects_capacity_and_loads_add_up(plan):
-    assert list(plan.routes.columns) == ROUTE_COLUMNS
+    at = ROUTE_COLUMNS.index("quantity_kg") + 1
+    assert list(plan.routes.columns) == ROUTE_COLUMNS[:at] + ["rice_kg", "food_bag_kg"] + ROUTE_COLUMNS[at:]
     assert len(plan.routes) > 0
     for (vehicle, trip), rows in plan.routes.groupby(["vehicle_id", "trip"]):
         rows = rows.sort_values("seq")

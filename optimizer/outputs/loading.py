@@ -45,6 +45,8 @@ def loading_frame(plan: Plan) -> pd.DataFrame:
     table = trips.agg(depot_name=("depot_name", "first"), vehicle_name=("vehicle_name", "first"),
                       leave_s=("leave_s", "min"), stops=("stop_id", "size"), total_kg=("quantity_kg", "sum"),
                       **{f"{c}_kg": (f"{c}_kg", "sum") for c in names}).reset_index()
+    if names:  # the kilograms that are loaded: whole kilograms per commodity
+        table["total_kg"] = table[[f"{c}_kg" for c in names]].sum(axis=1)
     table["leave"] = [format_hhmm(s, exact=False) for s in table["leave_s"]]
     for c in names:
         unit = unit_kg.get(c)

@@ -243,8 +243,8 @@ def _write_core(plan: Plan, staging: Path) -> None:
     (staging / "plan.json").write_text(
         json.dumps(plan_to_json(plan), ensure_ascii=False, indent=1, default=_json_default), encoding="utf-8"
     )
-    write_csv(plan.routes, staging / "routes.csv")
-    write_csv(_unserved_table(plan), staging / "unserved.csv")
+    write_csv(tidy(plan.routes), staging / "routes.csv")
+    write_csv(tidy(_unserved_table(plan)), staging / "unserved.csv")
 
 
 def write_outputs(plan: Plan, folder: str | Path, *, lang: str = "vi",

@@ -12,7 +12,8 @@ from optimizer.scenario.model import (
     PRIORITY_OF_GRADE,
 )
 
-#: Columns of :attr:`Plan.routes`: the dispatch sheet, one row per visit in driving order.
+#: Columns of :attr:`Plan.routes`: the dispatch sheet, one row per visit in driving order; a ``<commodity>_kg``
+#: column per commodity (whole kilograms of the visit) follows ``quantity_kg``.
 ROUTE_COLUMNS = [
     "vehicle_id", "vehicle_name", "profile", "home_depot_id", "depot_id", "depot_name", "trip", "seq", "stop_id", "ward_id", "ward",
     "locality", "zone", "name", "lat", "lon", "arrival", "departure", "arrival_s", "departure_s", "quantity_kg",

@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -273,22 +272,33 @@ def _route_frames(scenario, located: _Located, result: DayResult, zone_of) -> tu
         if trip.trip == last and trip.depot != state.home:
             reposition(vehicle, trip.trip, len(trip.visits) + 2, trip.depot, state.home)
     routes = pd.DataFrame(route_rows, columns=ROUTE_COLUMNS)
-    routes = _with_commodities(routes, result, scenario.commodities)
+    routes = _with_commodities(routes, result, scenario)
     legs = gpd.GeoDataFrame(pd.DataFrame(leg_rows, columns=LEG_COLUMNS), geometry="geometry", crs=4326)
     return routes, legs
 
 
-def _with_commodities(routes: pd.DataFrame, result: DayResult, commodities: Sequence[str]) -> pd.DataFrame:
-    """``routes`` with one ``<commodity>_kg`` column per commodity after ``quantity_kg``: each visit carries its
-    point's mix after rationing (what its depot set aside for it), in grams that add up to the visit."""
+def _with_commodities(routes: pd.DataFrame, result: DayResult, scenario) -> pd.DataFrame:
+    """``routes`` with one ``<commodity>_kg`` column per commodity after ``quantity_kg``, in whole kilograms that
+    add up to the visit's rounded quantity: each visit carries its point's mix after rationing, and a kilogram
+    rounded up goes to a commodity its loading depot still has, so no depot hands out more than its stock.
+    (Whole kilograms: the loading lists and ``routes.csv`` then add up exactly.)"""
+    commodities = list(scenario.commodities)
     mix = {p.id: p.demand_kg for p in result.served_points}
-    split = np.zeros((len(routes), len(commodities)))
-    for row, (stop_id, grams) in enumerate(zip(routes["stop_id"], np.rint(routes["quantity_kg"] * 1000))):
-        need = np.array([mix.get(stop_id, {}).get(c, 0.0) for c in commodities])
-        share = need / need.sum() if need.sum() > 0 else np.eye(len(commodities))[0]
-        part = np.floor(share * grams)
-        part[int(np.argmax(share))] += grams - part.sum()
-        split[row] = part / 1000
+    left = {(d.id, c): float(d.stock_kg.get(c, 0.0)) for d in scenario.depots for c in commodities}
+    split = np.zeros((len(routes), len(commodities)), dtype=np.int64)
+    for row, (depot, stop, quantity) in enumerate(zip(routes["depot_id"], routes["stop_id"], routes["quantity_kg"])):
+        need = [mix.get(stop, {}).get(c, 0.0) for c in commodities]
+        total = math.fsum(need) or 1.0
+        exact = [quantity * n / total for n in need]
+        kg = [math.floor(x) for x in exact]
+        extra = round(quantity) - sum(kg)
+        for k in sorted(range(len(commodities)), key=lambda k: (kg[k] - exact[k], k)):
+            if extra > 0 and left[(depot, commodities[k])] >= kg[k] + 1:
+                kg[k] += 1
+                extra -= 1
+        for c, value in zip(commodities, kg):
+            left[(depot, c)] -= value
+        split[row] = kg
     at = routes.columns.get_loc("quantity_kg") + 1
     for k, c in enumerate(commodities):
         routes.insert(at + k, f"{c}_kg", split[:, k])
