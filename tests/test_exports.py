@@ -17,7 +17,7 @@ from plan_scenarios import small_scenario
 from optimizer.outputs.exports import SHEETS
 from optimizer.outputs.loading import loading_frame, loading_html
 from optimizer.outputs.report import write_outputs
-from optimizer.outputs.summary import vehicle_frame
+from optimizer.outputs.summary import vehicle_days
 from optimizer.plan import PlanOptions, run_plan
 
 COMMODITIES = ["rice", "food_bag"]
@@ -131,7 +131,7 @@ def test_summary_csv_is_tidy_and_has_a_row_per_vehicle(day, files):
             if value and column.endswith("_pct"):
                 assert len(value.split(".")[-1]) <= 1 and 0 <= float(value) <= 100, (column, value)
     vehicles = [r for r in rows if r["level"] == "vehicle"]
-    frame = vehicle_frame(plan)
+    frame = vehicle_days(plan)
     assert [r["id"] for r in vehicles] == list(frame["vehicle_id"])
     assert sum(int(r["delivered_kg"]) for r in vehicles) == pytest.approx(plan.routes["quantity_kg"].sum(),
                                                                           abs=len(vehicles))

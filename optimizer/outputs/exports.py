@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from optimizer.files import safe_file_names, spreadsheet_safe
 from optimizer.outputs.loading import loading_frame
-from optimizer.outputs.summary import summary_frame, vehicle_frame
+from optimizer.outputs.summary import summary_frame, vehicle_days
 from optimizer.plan import Plan
 
 #: Sheet name → the table it holds, in workbook order.
@@ -28,7 +28,7 @@ _FORMATS = {"_kg": "#,##0", "_km": "#,##0.0", "_pct": "0.0", "_min": "0", "_h": 
 
 
 def _tables(plan: Plan, lang: str) -> dict[str, pd.DataFrame]:
-    return {"routes": plan.routes, "unserved": plan.unserved, "vehicles": vehicle_frame(plan),
+    return {"routes": plan.routes, "unserved": plan.unserved, "vehicles": vehicle_days(plan),
             "loading": loading_frame(plan), "summary": summary_frame(plan, lang)}
 
 

@@ -26,8 +26,8 @@ from optimizer.plan import Plan, cross_locality
 SUMMARY_COLUMNS = ["level", "id", "name", "locality", "zone", "demand_kg", "delivered_kg", "served_share",
                    "min_share", "mean_share", "spread", "stock_kg", "load_kg", "vehicles", "closed", "unserved_kg",
                    "depot_id", "trips", "stops", "km", "hours", "leave", "back", "from", "to", "kg"]
-#: Columns of :func:`vehicle_frame`.
-VEHICLE_COLUMNS = ["vehicle_id", "vehicle_name", "profile", "home_depot_id", "depot_id", "trips", "stops",
+#: Columns of :func:`vehicle_days`.
+VEHICLE_DAY_COLUMNS = ["vehicle_id", "vehicle_name", "profile", "home_depot_id", "depot_id", "trips", "stops",
                    "delivered_kg", "km", "hours", "leave", "back"]
 #: Columns holding shares (0–1) in the plan's frames; :func:`tidy` shows them in per cent.
 SHARE_COLUMNS = ("served_share", "min_share", "mean_share", "spread")
@@ -158,12 +158,12 @@ def _transfer_rows(plan: Plan, lang: str) -> list[dict]:
     return rows
 
 
-def vehicle_frame(plan: Plan) -> pd.DataFrame:
+def vehicle_days(plan: Plan) -> pd.DataFrame:
     """One row per vehicle that drives: its depots (where it loads, several when lent), trips, stops, kilograms,
     km and working hours (first departure to last return home) with the ``leave`` and ``back`` times."""
     routes, legs = plan.routes, plan.legs
     if not len(routes):
-        return pd.DataFrame(columns=VEHICLE_COLUMNS)
+        return pd.DataFrame(columns=VEHICLE_DAY_COLUMNS)
     routes = routes.assign(leave_s=routes["arrival_s"] - routes["leg_min"] * 60)
     last = routes.sort_values("seq").groupby(["vehicle_id", "trip"]).agg(n=("seq", "max"), end_s=("departure_s", "max"))
     back_min = {key: float(group.loc[group["seq"] > last.loc[key, "n"], "leg_min"].sum())
@@ -186,7 +186,7 @@ def vehicle_frame(plan: Plan) -> pd.DataFrame:
                      "delivered_kg": float(group["quantity_kg"].sum()), "km": float(km.get(vehicle_id, 0.0)),
                      "hours": (end - start) / 3600, "leave": format_hhmm(start, exact=False),
                      "back": format_hhmm(end, exact=False)})
-    return pd.DataFrame(rows, columns=VEHICLE_COLUMNS)
+    return pd.DataFrame(rows, columns=VEHICLE_DAY_COLUMNS)
 
 
 def tidy(frame: pd.DataFrame) -> pd.DataFrame:
@@ -217,7 +217,7 @@ def summary_frame(plan: Plan, lang: str = "vi") -> pd.DataFrame:
     * ``reason``: ``unserved_kg`` per reason code (``name`` is the reason in words);
     * ``transfer``: each row of :attr:`Plan.transfers`: ``from`` → ``to`` locality, ``kg`` and kg per commodity,
       what moves (``name``) and why (``reason``);
-    * ``vehicle``: each vehicle that drives (:func:`vehicle_frame`): depots, trips, stops, ``delivered_kg``, km,
+    * ``vehicle``: each vehicle that drives (:func:`vehicle_days`): depots, trips, stops, ``delivered_kg``, km,
       hours, ``leave`` and ``back``.
 
     Shares are 0–1 and kilograms exact here; ``summary.csv`` is written through :func:`tidy`.
@@ -228,7 +228,7 @@ def summary_frame(plan: Plan, lang: str = "vi") -> pd.DataFrame:
     depots = plan.depots.assign(level="depot", closed=closed_depots(plan.depots)).rename(columns={"depot_id": "id"})
     depots["served_share"] = np.where(depots["stock_kg"] > 0, depots["load_kg"] / depots["stock_kg"], np.nan)
     extra = pd.DataFrame(_grade_rows(plan, f) + _reason_rows(plan, lang) + _transfer_rows(plan, lang))
-    vehicles = vehicle_frame(plan).rename(columns={"vehicle_id": "id", "vehicle_name": "name"}).assign(level="vehicle")
+    vehicles = vehicle_days(plan).rename(columns={"vehicle_id": "id", "vehicle_name": "name"}).assign(level="vehicle")
     columns = SUMMARY_COLUMNS + commodity_columns(plan.transfers) + ["reason_code", "reason"]
     frames = [frame for frame in (wards, depots, extra, vehicles) if len(frame)]
     return pd.concat(frames, ignore_index=True).reindex(columns=columns)
