@@ -107,7 +107,7 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, encoding: str = CSV_ENCO
 # Safe file names
 # --------------------------------------------------------------------------------------------------
 
-_RESERVED = {"index", "con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+_RESERVED = {"index", "all_sheets", "con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 _NAME_MAX = 60
 
 
@@ -121,7 +121,7 @@ def safe_file_names(ids: Iterable[object]) -> dict[str, str]:
     """Distinct, portable file-name stems for ``ids`` (each id as text → stem, no extension).
 
     An id made only of ASCII letters, digits, ``.``, ``-`` and ``_`` (not starting or ending with ``.`` or
-    ``_``, at most 60 characters, not a reserved name such as ``index`` or ``CON``) is its own stem; any other id, and ids whose stems differ only in case,
+    ``_``, at most 60 characters, not a reserved name such as ``index``, ``all_sheets`` or ``CON``) is its own stem; any other id, and ids whose stems differ only in case,
     get the cleaned text plus ``-`` and the first 8 hex digits of the id's SHA-256. The stem of an id
     depends only on the id and on which other ids share its cleaned text, so ``A/B`` and ``A_B`` never share
     a file even on a case-insensitive disk.

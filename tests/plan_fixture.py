@@ -5,7 +5,8 @@ vehicle ``V02`` moved to ``D1``) and a Ninh Hòa depot; three vehicles (one with
 ``<script>`` depot lent to the Ninh Hòa depot, one ``vehicle`` row of :attr:`Plan.transfers`), eleven served
 stops at real road nodes (one named ``<img src=x onerror=alert(2)>``), one stop in Ninh Hòa reached over
 approximate roads (dashed legs), one unserved stop (reason code ``vehicles``), the 67 real ward polygons with
-zones, and the road "Yersin" closed. Leg geometries come from
+zones, and the road "Yersin" closed. ``V01`` has a driver, plate and phone (:data:`CREW`), the first stop a
+receiver and phone (:data:`CONTACT`), and the day a curfew (:data:`CURFEW`). Leg geometries come from
 :meth:`optimizer.network.matrix.TravelMatrix.leg_geometry`, so every route follows the roads.
 
 Use :func:`small_plan` (built once per process) or :func:`build_plan` with your own network.
@@ -30,6 +31,7 @@ from optimizer.plan import (
     STOP_COLUMNS,
     TRANSFER_COLUMNS,
     UNSERVED_COLUMNS,
+    VEHICLE_COLUMNS,
     WARD_COLUMNS,
     Plan,
     fairness_by_grade,
@@ -58,6 +60,13 @@ VEHICLES = [
     ("V02", "Xe tải 3,5 t — Quân đoàn", "D1", "D1", 3_500.0, [[5, 6, 7, 8]]),
     ("V03", "Xe tải 5 t — Ninh Hòa", "D3", "D4", 5_000.0, [[9, 10]]),
 ]
+#: crew of the vehicles that have one (``V01``: driver, plate, phone; the others: none)
+CREW = {"V01": ("Nguyễn Văn An", "79C-123.45", "0905 123 456")}
+#: index of the stop with a receiver and a phone, and who
+CONTACT_STOP = 0
+CONTACT = ("Tổ trưởng Lê Thị Bình", "0914 555 666")
+#: curfew of the fixture day
+CURFEW = {"start": "19:00", "end": "06:00"}
 #: the vehicle lent by its home depot to another one, and the rice share of what it carries
 LENT_VEHICLE = "V03"
 RICE_SHARE = 0.75
@@ -184,6 +193,7 @@ def build_plan(network: RoadNetwork | None = None, *, seed: int = 7) -> Plan:
                         "arrival_s": arrival, "departure_s": departure, "quantity_kg": demand[s],
                         "load_kg": load, "capacity_kg": capacity, "leg_km": round(dist_km, 3),
                         "leg_min": round(time_s / 60, 1), "approximate_leg": approximate,
+                        **(dict(zip(("contact", "phone"), CONTACT)) if s == CONTACT_STOP else {}),
                     })
                     load -= demand[s]
                     delivered[s] = demand[s]
@@ -251,12 +261,16 @@ def build_plan(network: RoadNetwork | None = None, *, seed: int = 7) -> Plan:
         "transfers_kg": {f"{r['from_locality']} → {r['to_locality']}": r["kg"] for r in transfer_rows},
         "fairness_by_grade": fairness_by_grade(ward_frame),
     }
+    vehicles = pd.DataFrame([
+        {"vehicle_id": vid, "name": vname, "profile": "truck", "capacity_kg": capacity, "home_depot_id": home_id,
+         **dict(zip(("driver", "plate", "phone"), CREW.get(vid, ("", "", ""))))}
+        for vid, vname, home_id, _, capacity, _ in VEHICLES
+    ], columns=VEHICLE_COLUMNS)
     return Plan(title=TITLE, date=DATE, routes=routes, stops=stops, depots=depots, unserved=unserved,
                 wards=ward_frame, legs=legs, closed_roads=closed_roads, network_edges=network_edges,
-                transfers=transfers, kpis=kpis, settings={"source": "tests/plan_fixture.py", "seed": seed,
-                                                      "curfew": ["19:00", "06:00"],
-                                                      "depot_load_min": {d[0]: 20.0 for d in DEPOTS},
-                                                      "unit_kg": {"rice": 50.0, "food_bag": 5.0}})
+                transfers=transfers, vehicles=vehicles, kpis=kpis,
+                settings={"source": "tests/plan_fixture.py", "seed": seed, "curfew": CURFEW,
+                          "depot_load_min": {d[0]: 20.0 for d in DEPOTS}, "unit_kg": {"rice": 50.0, "food_bag": 5.0}})
 
 
 @functools.cache

@@ -139,7 +139,7 @@ def test_a_planned_day_carries_street_names_curfew_and_loading_times():
     planned = run_plan(scenario, options=PlanOptions(time_limit_s=12, seed=0))
     names = set(planned.network_edges["name"].dropna())
     assert "Trần Phú" in names and layers.street_items(planned)
-    assert planned.settings["curfew"] == ["19:00", "06:00"]
+    assert planned.settings["curfew"] == {"start": "19:00", "end": "06:00"}
     assert planned.settings["depot_load_min"] == {d.id: d.load_time_s / 60 for d in scenario.depots}
     text = timeline_html(planned)
     assert text.count('class="trip"') == planned.kpis["trips"] and 'class="curfew"' in text

@@ -28,6 +28,7 @@ from optimizer.demand import drop_points
 from optimizer.errors import OutputError
 from optimizer.files import neutralise_formula, reserve_folder, safe_file_names, spreadsheet_safe
 from optimizer.outputs.kpis import plan_kpis
+from optimizer.outputs.pdf import chromium_path
 from optimizer.outputs.report import write_outputs, write_route_files
 from optimizer.scenario import export_scenario
 
@@ -79,8 +80,8 @@ def tmpfs(tmp_path):
 
 
 def test_vehicle_file_names_never_collide():
-    ids = ["A/B-01", "A_B-01", "a_b-01", "V01", "DN-1.5T-01", "index", "Xe tải 1", "", "../../etc/passwd", "..",
-           ".hidden", "CON", "x" * 80]
+    ids = ["A/B-01", "A_B-01", "a_b-01", "V01", "DN-1.5T-01", "index", "all_sheets", "Xe tải 1", "",
+           "../../etc/passwd", "..", ".hidden", "CON", "x" * 80]
     names = safe_file_names(ids)
     assert list(names) == [str(i) for i in ids]
     assert len({n.lower() for n in names.values()}) == len(ids), names
@@ -88,7 +89,7 @@ def test_vehicle_file_names_never_collide():
     assert not [n for n in names.values() if n.startswith(".")]
     assert all(n and set(n) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
                for n in names.values())
-    assert names["index"] != "index" and len(names["x" * 80]) < 80
+    assert names["index"] != "index" and names["all_sheets"] != "all_sheets" and len(names["x" * 80]) < 80
     assert safe_file_names(reversed(ids)) == names, "deterministic, whatever the order"
 
 
@@ -99,13 +100,13 @@ def test_dispatch_sheets_of_colliding_ids_are_distinct_and_linked(plan, tmp_path
     clash = dataclasses.replace(plan, routes=routes, legs=legs)
     write_outputs(clash, tmp_path / "out", lang="en")
     dispatch = tmp_path / "out" / "dispatch"
-    sheets = sorted(p.name for p in dispatch.glob("*.html") if p.name != "index.html")
+    sheets = sorted(p.name for p in dispatch.glob("*.html") if p.name not in ("index.html", "all_sheets.html"))
     assert len(sheets) == 3
     index = (dispatch / "index.html").read_text(encoding="utf-8")
     for vehicle_id, name in safe_file_names(renamed.values()).items():
         assert f"href='{name}.html'>{html.escape(vehicle_id)}</a>" in index
         sheet = (dispatch / f"{name}.html").read_text(encoding="utf-8")
-        assert f"<td>{html.escape(vehicle_id)} (" in sheet
+        assert f"<td colspan=3>{html.escape(vehicle_id)} (" in sheet
 
 
 # ------------------------------------------------------------------------------------- formulas
@@ -205,7 +206,9 @@ def test_a_new_set_replaces_the_old_one_as_a_whole(plan, tmp_path):
     smaller = dataclasses.replace(plan, routes=plan.routes[one], legs=plan.legs[plan.legs["vehicle_id"] == "V02"])
     write_outputs(smaller, out)
     assert (out / "summary.csv").is_file()
-    assert sorted(p.name for p in (out / "dispatch").iterdir()) == ["V02.html", "index.html"], "no stale sheets"
+    pdf = ["all_sheets.pdf"] if chromium_path() else []
+    assert sorted(p.name for p in (out / "dispatch").iterdir()) == ["V02.html", "all_sheets.html", *pdf,
+                                                                    "index.html"], "no stale sheets"
     write_route_files(plan, out)
     assert sorted(p.name for p in out.iterdir()) == [files.MARKER, "plan.json", "routes.csv", "unserved.csv"]
     assert _leftovers(out) == []

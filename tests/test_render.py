@@ -21,7 +21,8 @@ from optimizer import files
 from optimizer.errors import InputError, OutputError
 from optimizer.outputs import layers, style
 from optimizer.outputs import webmap as render
-from optimizer.outputs.report import dispatch_sheet_html, write_outputs
+from optimizer.outputs.report import write_outputs
+from optimizer.outputs.sheets import dispatch_sheet_html
 from optimizer.outputs.resources import asset_text, labels
 from optimizer.outputs.summary import summary_frame, summary_text
 from optimizer.outputs.webmap import render_map
@@ -180,8 +181,8 @@ def test_title_legend_and_languages(maps, plan):
     (_, init_en), = _calls(en, "init")
     assert "<h1>Khánh Hòa — 26/07/2021 (Chỉ thị 16)</h1>" in init_vi["title"]
     assert "Thứ Hai, 26/07/2021" in init_vi["title"] and "Monday 26 July 2021" in init_en["title"]
-    assert "Đã giao 6.810 / 7.450 kg (91%) · 3 xe · 4 chuyến" in init_vi["title"]
-    assert "Delivered 6,810 / 7,450 kg (91%) · 3 vehicles · 4 trips" in init_en["title"]
+    assert "Đã giao 6.810 / 7.450 kg (91,4 %) · 3 xe · 4 chuyến" in init_vi["title"]
+    assert "Delivered 6,810 / 7,450 kg (91.4%) · 3 vehicles · 4 trips" in init_en["title"]
     for label in ("Chú giải", "Vùng đỏ", "Đoạn đường ước lượng", "Kho / điểm xuất hàng", "Tỉ lệ nhu cầu"):
         assert label in init_vi["legend"] and label not in init_en["legend"]
     for label in ("Legend", "Red zone", "Approximate road", "Depot / loading point", "Share of demand served"):
@@ -334,7 +335,7 @@ def test_summary_counts_open_depots_and_lists_flows(plan):
             f"{transfer['food_bag_kg']:,.0f} kg) — vehicle V03 of depot {XSS_DEPOT} lent to depot Kho dự trữ Ninh Hòa "
             f"(leaves {transfer['depart']}, arrives {transfer['arrive']})") in en
     assert f"Nha Trang → Ninh Hòa: 1.300 kg (gạo {transfer['rice_kg']:,.0f} kg, túi thực phẩm" in vi
-    assert "Green zone: lowest 56%, mean 80%, spread 44%" in en and "Vùng xanh: thấp nhất 56%" in vi
+    assert "Green zone: lowest 56.2%, mean 80.3%, spread 43.8%" in en and "Vùng xanh: thấp nhất 56,2 %" in vi
     assert "unserved by reason: " + REASONS["vehicles"].en + " 0.6 t" in en
     assert "stock_transfers" not in en
     no_flows = dataclasses.replace(plan, transfers=plan.transfers.iloc[:0])

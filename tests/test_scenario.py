@@ -703,3 +703,45 @@ def problems_of_strict(folder: Path) -> list:
     with pytest.raises(InputError) as info:
         load_scenario(folder, strict=True)
     return info.value.problems
+
+
+def test_fleet_crew_and_point_contacts_load_and_round_trip(folder, tmp_path):
+    rows = read_rows(folder / "fleet.csv")
+    count = int(rows[1][rows[0].index("count")])
+    drivers = [f"Lái xe {k}" for k in range(1, count + 1)]
+    rows[0] += ["driver", "plate", "phone"]
+    rows[1] += [";".join(drivers), ";".join(["79C-111.11", ""] * (count // 2) + ["79C-111.11"] * (count % 2)),
+                ";".join(["0905 111 222"] * count)]
+    for row in rows[2:]:
+        row += ["", "", ""]
+    write_rows(folder / "fleet.csv", rows)
+    (folder / "demand_points.csv").write_text(
+        "id,ward_id,name,lon,lat,demand_rice_kg,demand_food_bag_kg,contact,phone\n"
+        "A1,5110125,Nhà văn hóa Lộc Thọ,109.1960,12.2380,500,120.5,Tổ trưởng Lê Thị Bình,0914 555 666\n"
+        "A2,5110301,UBND TT Vạn Giã,109.2270,12.6960,800,0,,\n",
+        encoding="utf-8",
+    )
+    s = load_scenario(folder)
+    vehicles = s.vehicles()
+    assert [v.driver for v in vehicles[:count]] == drivers and vehicles[count].driver == ""
+    assert (vehicles[0].plate, vehicles[1].plate, vehicles[0].phone) == ("79C-111.11", "", "0905 111 222")
+    a1, a2 = s.demand_points
+    assert (a1.contact, a1.phone, a2.contact, a2.phone) == ("Tổ trưởng Lê Thị Bình", "0914 555 666", "", "")
+    again = load_scenario(export_scenario(s, tmp_path / "again"))
+    assert again.vehicle_types == s.vehicle_types and again.demand_points == s.demand_points
+    plain = read_rows(export_scenario(default_scenario(), tmp_path / "plain") / "fleet.csv")[0]
+    assert "driver" not in plain, "no empty crew columns when no vehicle has a crew"
+
+
+def test_crew_values_must_match_the_vehicle_count(folder):
+    rows = read_rows(folder / "fleet.csv")
+    count = int(rows[2][rows[0].index("count")])
+    rows[0] += ["driver", "phone"]
+    rows[1] += ["", ""]
+    rows[2] += ["An;Bình", ";".join(["0905"] * (count + 1))]
+    for row in rows[3:]:
+        row += ["", ""]
+    write_rows(folder / "fleet.csv", rows)
+    problems = problems_of(folder)
+    find(problems, "fleet.csv", 3, "driver", f"2 value(s) for {count} vehicle(s): give one per vehicle, separated by ';'")
+    find(problems, "fleet.csv", 3, "phone", f"{count + 1} value(s) for {count} vehicle(s)")

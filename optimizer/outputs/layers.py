@@ -6,11 +6,8 @@ Coordinates are 1e-5° integer deltas (:func:`_encode`); every text taken from t
 
 from __future__ import annotations
 
-import datetime as dt
-import html
 import math
 import re
-import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,10 +15,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from optimizer import datasets
-from optimizer.errors import InputError
+from optimizer.outputs.fmt import Fmt, esc, zone_key
+from optimizer.outputs.fmt import missing as _missing
 from optimizer.outputs.kpis import closed_depots
-from optimizer.outputs.resources import LANGUAGES, labels, reason_words
 from optimizer.outputs.style import SERVED_CLASSES, VEHICLE_COLOURS, ZONE_COLOURS
 from optimizer.plan import Plan
 
@@ -36,97 +32,6 @@ STREET_MIN_M = 80.0
 # --------------------------------------------------------------------------------------------------
 # Formatting
 # --------------------------------------------------------------------------------------------------
-
-
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def esc(value: Any) -> str:
-    """HTML-escaped text of an input value ('' for missing)."""
-    return "" if _missing(value) else html.escape(str(value), quote=True)
-
-
-class Fmt:
-    """Numbers, dates and labels in one language."""
-
-    def __init__(self, lang: str) -> None:
-        if lang not in LANGUAGES:
-            raise InputError(f"unknown map language '{lang}' (known: {', '.join(LANGUAGES)})", field="lang")
-        self.lang = lang
-        self.t = labels(lang)["map"]
-
-    def num(self, value: Any, decimals: int = 0) -> str:
-        if _missing(value):
-            return "–"
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            return esc(value)
-        if not math.isfinite(number):
-            return "–"
-        text = f"{number:,.{decimals}f}"
-        return text.replace(",", "\0").replace(".", self.t["decimal"]).replace("\0", self.t["thousands"])
-
-    def share(self, value: Any) -> str:
-        if _missing(value):
-            return "–"
-        return f"{self.num(float(value) * 100, 0)}%"
-
-    def date(self, value: Any) -> str:
-        try:
-            day = dt.date.fromisoformat(str(value))
-        except ValueError:
-            return esc(value)
-        months = self.t["months"]
-        return self.t["date_format"].format(
-            weekday=self.t["weekdays"][day.weekday()], d=day.day, m=day.month, y=day.year,
-            month=months[day.month - 1] if months else "",
-        )
-
-    def reason(self, code: Any, text: Any = None) -> str:
-        """A reason code (:mod:`optimizer.solve.reasons`) in words of this language, escaped; ``text`` as given
-        when the code is unknown ("–" when both are missing)."""
-        return esc(reason_words(code, text, self.lang)) or "–"
-
-    def locality(self, value: Any) -> str:
-        if _missing(value):
-            return ""
-        return esc(datasets.LOCALITIES.get(str(value), str(value)))
-
-    def zone(self, value: Any) -> str:
-        key = zone_key(value)
-        return self.t[f"zone_{key}"] if key != "unknown" or _missing(value) else esc(value)
-
-
-def _ascii(text: str) -> str:
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
-
-
-def zone_key(value: Any) -> str:
-    """``green``/``yellow``/``orange``/``red`` (or ``unknown``) from a zone value in English or Vietnamese
-    ("red", "Vùng đỏ", "do") or a priority 0–3."""
-    if _missing(value):
-        return "unknown"
-    text = str(value).strip()
-    if isinstance(value, (int, float, np.integer, np.floating)) or text.isdigit():
-        try:
-            level = float(text)
-        except ValueError:
-            return "unknown"
-        return ("green", "yellow", "orange", "red")[int(level)] if level in (0, 1, 2, 3) else "unknown"
-    words = set(re.split(r"[^a-z]+", _ascii(text)))
-    for key, names in (("red", {"red", "do"}), ("orange", {"orange", "cam"}),
-                       ("yellow", {"yellow", "vang"}), ("green", {"green", "xanh"})):
-        if words & names:
-            return key
-    return "unknown"
 
 
 def _served_colour(share: Any) -> str | None:

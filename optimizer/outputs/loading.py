@@ -14,7 +14,7 @@ import html
 import pandas as pd
 
 from optimizer.clock import format_hhmm
-from optimizer.outputs.layers import Fmt
+from optimizer.outputs.fmt import Fmt
 from optimizer.outputs.resources import asset_text, labels
 from optimizer.outputs.summary import commodity_name
 from optimizer.plan import Plan

@@ -2,8 +2,9 @@
 
 Texts meant for people (dispatch sheets and their index, ``summary.csv``) are in the language asked for, reasons
 included; ``plan.json`` and the CSV copies of the plan's frames keep the plan's own columns (``reason_code`` and
-the English ``reason``). A lent vehicle's dispatch sheet starts with its drive to the depot it loads at; the
-index marks closed depots and lists the flows across localities and the points not fully served.
+the English ``reason``). The dispatch sheets, their index and ``all_sheets.html`` are
+:mod:`optimizer.outputs.sheets`; ``dispatch/all_sheets.pdf`` is printed from ``all_sheets.html`` by
+:func:`optimizer.outputs.pdf.print_pdf` (skipped with a warning when Chromium is missing).
 
 CSV files are UTF-8 with a byte-order mark so that Excel on a Vietnamese Windows shows the diacritics, and
 spreadsheet-safe (:func:`optimizer.files.write_csv`: text that a spreadsheet would run as a formula starts with
@@ -15,7 +16,6 @@ sheets are named by :func:`optimizer.files.safe_file_names` (distinct for every 
 from __future__ import annotations
 
 import dataclasses
-import html
 import json
 import math
 from collections.abc import Callable
@@ -25,16 +25,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from optimizer.clock import format_hhmm
 from optimizer.files import safe_file_names, staged_folder, write_csv
 from optimizer.outputs.exports import gpx_files, write_xlsx
-from optimizer.outputs.kpis import closed_depots, plan_kpis
+from optimizer.outputs.kpis import plan_kpis
 from optimizer.outputs.loading import loading_frame, loading_html
-from optimizer.outputs.resources import asset_text, labels, reason_words
-from optimizer.outputs.summary import flow_lines, summary_frame, tidy
+from optimizer.outputs.pdf import print_pdf
+from optimizer.outputs.sheets import ALL_SHEETS, all_sheets_html, dispatch_index_html, dispatch_sheet_html
+from optimizer.outputs.summary import summary_frame, tidy
 from optimizer.outputs.timeline import timeline_html
 from optimizer.plan import Plan
 from optimizer.solve.reasons import reason_text
+
+#: The PDF of every dispatch sheet (A4), beside them in ``dispatch/``.
+ALL_SHEETS_PDF = "all_sheets.pdf"
 
 
 def _json_default(value):
@@ -95,126 +98,6 @@ def plan_geojson(plan: Plan) -> gpd.GeoDataFrame:
         crs=4326,
     )
     return gpd.GeoDataFrame(pd.concat([legs, stops, depots], ignore_index=True), geometry="geometry", crs=4326)
-
-
-def _cell(value) -> str:
-    if isinstance(value, float):
-        return f"{value:,.0f}"
-    return html.escape(str(value))
-
-
-def _depot_name(plan: Plan, depot_id) -> str:
-    names = dict(zip(plan.depots["depot_id"].astype(str), plan.depots["name"]))
-    return str(names.get(str(depot_id), depot_id))
-
-
-def _loan_html(plan: Plan, vehicle_id: str, to_depot: str, trip: int, text: dict) -> str:
-    """The drive of a lent vehicle to the depot it loads at from ``trip`` on."""
-    transfers = plan.transfers
-    moves = transfers[(transfers["kind"] == "vehicle") & (transfers["vehicle_id"].astype(str) == str(vehicle_id))
-                      & (transfers["to_depot"].astype(str) == str(to_depot))] if len(transfers) else transfers
-    if not len(moves):
-        return ""
-    row = moves.iloc[0]
-    words = text["lent"].format(home=_depot_name(plan, row["from_depot"]), depot=_depot_name(plan, to_depot),
-                                depart=row["depart"], arrive=row["arrive"], trip=int(trip))
-    return f"<p class='lent'><b>{html.escape(words)}</b></p>"
-
-
-def dispatch_sheet_html(plan: Plan, vehicle_id: str, *, lang: str = "vi") -> str:
-    """A printable A4 dispatch order for one vehicle: a lent vehicle's drive to the depot it loads at, then every
-    trip, stops in order, times and quantities."""
-    text = labels(lang)["sheet"]
-    rows = plan.routes[plan.routes["vehicle_id"].astype(str) == str(vehicle_id)]
-    first = rows.iloc[0]
-    parts = [
-        f"<h1>{html.escape(text['title'])}</h1>",
-        f"<p class='meta'>{html.escape(plan.title)} — {html.escape(plan.date)}</p>",
-        "<table class='head'>",
-        f"<tr><th>{text['vehicle']}</th><td>{_cell(vehicle_id)} ({_cell(first['vehicle_name'])}, "
-        f"{_cell(first['profile'])})</td><th>{text['capacity']}</th><td>{first['capacity_kg']:,.0f} kg</td></tr>",
-        f"<tr><th>{text['depot']}</th><td colspan='3'>{_cell(first['depot_name'])}</td></tr>",
-    ]
-    home = first.get("home_depot_id")
-    home = first["depot_id"] if home is None or pd.isna(home) else home
-    lent = bool((rows["depot_id"].astype(str) != str(home)).any())
-    if lent:
-        parts.append(f"<tr><th>{text['home_depot']}</th><td colspan='3'>{_cell(_depot_name(plan, home))}</td></tr>")
-    parts.append("</table>")
-    legs = plan.legs[plan.legs["vehicle_id"].astype(str) == str(vehicle_id)]
-    at = str(home)
-    for trip, stops in rows.groupby("trip", sort=True):
-        stops = stops.sort_values("seq")
-        if str(stops["depot_id"].iloc[0]) != at:
-            at = str(stops["depot_id"].iloc[0])
-            parts.append(_loan_html(plan, vehicle_id, at, int(trip), text))
-        back_leg = legs[(legs["trip"] == trip) & (legs["seq"] == len(stops) + 1)]
-        leave_s = stops["arrival_s"].iloc[0] - stops["leg_min"].iloc[0] * 60
-        back_s = stops["departure_s"].iloc[-1] + (back_leg["leg_min"].iloc[0] * 60 if len(back_leg) else 0)
-        parts.append(
-            f"<h2>{text['trip']} {int(trip)} — {text['leave']} {format_hhmm(leave_s, exact=False)} · "
-            f"{text['back']} {format_hhmm(back_s, exact=False)}</h2><table class='stops'><tr>"
-            + "".join(f"<th>{text[k]}</th>" for k in ("seq", "stop", "ward", "arrival", "departure", "quantity",
-                                                      "load", "note"))
-            + "</tr>"
-        )
-        for _, row in stops.iterrows():
-            note = text["approx"] if row["approximate_leg"] else ""
-            parts.append(
-                f"<tr><td>{int(row['seq'])}</td><td>{_cell(row['name'])}</td><td>{_cell(row['ward'])}</td>"
-                f"<td>{_cell(row['arrival'])}</td><td>{_cell(row['departure'])}</td>"
-                f"<td class='n'>{row['quantity_kg']:,.0f}</td><td class='n'>{row['load_kg']:,.0f}</td>"
-                f"<td>{html.escape(note)}</td></tr>"
-            )
-        parts.append(
-            f"<tr class='total'><td colspan='5'>{text['total']}</td>"
-            f"<td class='n'>{stops['quantity_kg'].sum():,.0f}</td><td colspan='2'></td></tr></table>"
-        )
-    if at != str(home):
-        parts.append(f"<p class='lent'>{html.escape(text['return_home'].format(home=_depot_name(plan, home)))}</p>")
-    parts.append(f"<p class='note'>{html.escape(text['curfew'])}</p>")
-    parts.append(f"<p class='sign'>{html.escape(text['signature'])}: ____________________</p>")
-    style = asset_text("khf/dispatch.css")
-    return (
-        f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(text['vehicle'])} {html.escape(str(vehicle_id))}</title><style>{style}</style>"
-        f"</head><body>{''.join(parts)}</body></html>"
-    )
-
-
-def _table(head: list[str], rows: list[list[str]]) -> str:
-    """An HTML table from already-escaped cells."""
-    return ("<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"
-            + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows) + "</table>")
-
-
-def _dispatch_index(plan: Plan, files: dict[str, str], *, lang: str) -> str:
-    """The list of dispatch orders, then the depots (closed ones marked), flows across localities and the points
-    not fully served with the reason, all in ``lang``."""
-    text = labels(lang)["sheet"]
-    items = "".join(
-        f"<li><a href='{html.escape(name)}'>{html.escape(str(vehicle))}</a></li>" for vehicle, name in files.items()
-    )
-    closed = closed_depots(plan.depots)
-    depots = _table([text["depots"], text["vehicles"], text["depot_load"]], [
-        [f"{_cell(row['name'])} ({_cell(row['depot_id'])})", _cell(row["vehicles"]),
-         f"<b>{text['closed']}</b>" if shut else f"{row['load_kg']:,.0f}"]
-        for (_, row), shut in zip(plan.depots.iterrows(), closed)])
-    flows = "".join(f"<li>{html.escape(line)}</li>" for line in flow_lines(plan, lang))
-    unserved = _table([text["stop"], text["ward"], text["missing"], text["reason"]], [
-        [_cell(row["stop_id"]), _cell(row["ward"]), f"{row['quantity_kg']:,.0f}",
-         html.escape(reason_words(row.get("reason_code"), row.get("reason"), lang))]
-        for _, row in plan.unserved.iterrows()])
-    style = asset_text("khf/dispatch.css")
-    return (
-        f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{text['index']}</title>"
-        f"<style>{style}</style></head>"
-        f"<body><h1>{text['index']}</h1><p>{html.escape(plan.title)} — {html.escape(plan.date)}</p>"
-        f"<ul>{items}</ul><h2>{text['depots']}</h2>{depots}"
-        + (f"<h2>{text['flows']}</h2><ul>{flows}</ul>" if flows else "")
-        + (f"<h2>{text['unserved']}</h2>{unserved}" if len(plan.unserved) else "")
-        + "</body></html>"
-    )
 
 
 def write_assignment_files(assignment, folder: str | Path) -> None:
@@ -287,7 +170,10 @@ def write_outputs(plan: Plan, folder: str | Path, *, lang: str = "vi",
                   safe_file_names(plan.routes["vehicle_id"].drop_duplicates()).items()}
         for vehicle_id, name in sheets.items():
             (staging / "dispatch" / name).write_text(dispatch_sheet_html(plan, vehicle_id, lang=lang), encoding="utf-8")
-        (staging / "dispatch" / "index.html").write_text(_dispatch_index(plan, sheets, lang=lang), encoding="utf-8")
+        (staging / "dispatch" / ALL_SHEETS).write_text(all_sheets_html(plan, list(sheets), lang=lang), encoding="utf-8")
+        pdf = print_pdf(staging / "dispatch" / ALL_SHEETS, staging / "dispatch" / ALL_SHEETS_PDF) if sheets else None
+        (staging / "dispatch" / "index.html").write_text(
+            dispatch_index_html(plan, sheets, lang=lang, pdf=pdf.name if pdf else None), encoding="utf-8")
         (staging / "timeline.html").write_text(timeline_html(plan, lang=lang), encoding="utf-8")
         if extra is not None:
             extra(staging)

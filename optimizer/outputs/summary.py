@@ -17,8 +17,8 @@ import pandas as pd
 
 from optimizer import datasets
 from optimizer.clock import format_hhmm, parse_hhmm
+from optimizer.outputs.fmt import Fmt
 from optimizer.outputs.kpis import closed_depots, commodity_columns, plan_kpis
-from optimizer.outputs.layers import Fmt
 from optimizer.outputs.resources import labels, reason_words
 from optimizer.plan import Plan, cross_locality
 

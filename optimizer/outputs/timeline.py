@@ -10,7 +10,7 @@ and printed on A4 landscape; hovering a bar or tick shows its times.
 Times come from the plan's frames: a trip leaves at its first arrival minus the first leg, is back at its last
 departure plus the return leg (``plan.legs``), and starts loading the depot's loading time before it leaves
 (``plan.settings["depot_load_min"]``; without it the bar starts when the vehicle leaves). The curfew is
-``plan.settings["curfew"]`` (``["HH:MM", "HH:MM"]``; none shaded when missing).
+``plan.settings["curfew"]`` (``{"start": "HH:MM", "end": "HH:MM"}``; none shaded when missing).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from optimizer.clock import format_hhmm, parse_hhmm
-from optimizer.outputs.layers import Fmt, column_of, esc, vehicle_colours
+from optimizer.outputs.fmt import Fmt, esc
+from optimizer.outputs.layers import column_of, vehicle_colours
 from optimizer.outputs.resources import labels
 from optimizer.plan import Plan
 
@@ -76,7 +77,7 @@ def _curfew(plan: Plan) -> list[tuple[float, float]]:
     curfew = plan.settings.get("curfew")
     if not curfew:
         return []
-    start, end = (parse_hhmm(str(t)) for t in curfew)
+    start, end = parse_hhmm(str(curfew["start"])), parse_hhmm(str(curfew["end"]))
     return [(start, end)] if start < end else [(start, 24 * HOUR_S), (0, end)]
 
 
@@ -166,8 +167,8 @@ def timeline_html(plan: Plan, *, lang: str = "vi") -> str:
     names = dict(zip(column_of(plan.depots, "depot_id").astype(str), column_of(plan.depots, "name")))
     order = [str(d) for d in column_of(plan.depots, "depot_id")]
     depots = sorted(set(trips["depot_id"].astype(str)), key=lambda d: (order.index(d) if d in order else len(order), d))
-    curfew_text = t["curfew_hours"].format(start=esc(plan.settings["curfew"][0]),
-                                           end=esc(plan.settings["curfew"][1])) if curfew else ""
+    curfew_text = t["curfew_hours"].format(start=esc(plan.settings["curfew"]["start"]),
+                                           end=esc(plan.settings["curfew"]["end"])) if curfew else ""
     legend = (f'<div class="legend"><span><i style="background:#1f77b4;opacity:.35"></i>{t["loading"]}</span>'
               f'<span><i style="background:#1f77b4"></i>{t["driving"]}</span>'
               f'<span><i style="background:linear-gradient(90deg,#1f77b4 45%,#fff 45% 55%,#1f77b4 55%)"></i>{t["stop"]}</span>'

@@ -12,6 +12,7 @@ from optimizer.plan.model import (
     STOP_COLUMNS,
     TRANSFER_COLUMNS,
     UNSERVED_COLUMNS,
+    VEHICLE_COLUMNS,
     WARD_COLUMNS,
     Plan,
     cross_locality,
@@ -24,7 +25,7 @@ from optimizer.solve.coordinator import DEFAULT_TIME_LIMIT_S, PlanOptions
 
 __all__ = [
     "DEFAULT_TIME_LIMIT_S", "DEPOT_COLUMNS", "LEG_COLUMNS", "ROUTE_COLUMNS", "STAGES", "STOP_COLUMNS",
-    "TRANSFER_COLUMNS", "UNSERVED_COLUMNS", "WARD_COLUMNS", "Plan", "PlanOptions", "ValidationReport",
+    "TRANSFER_COLUMNS", "UNSERVED_COLUMNS", "VEHICLE_COLUMNS", "WARD_COLUMNS", "Plan", "PlanOptions", "ValidationReport",
     "cross_locality", "fairness_by_grade", "plan_assignment", "run_plan", "transfers_by_locality",
     "validate_scenario",
 ]

@@ -18,7 +18,11 @@ ROUTE_COLUMNS = [
     "vehicle_id", "vehicle_name", "profile", "home_depot_id", "depot_id", "depot_name", "trip", "seq", "stop_id", "ward_id", "ward",
     "locality", "zone", "name", "lat", "lon", "arrival", "departure", "arrival_s", "departure_s", "quantity_kg",
     "load_kg", "capacity_kg", "leg_km", "leg_min", "approximate_leg",
+    "contact", "phone",
 ]
+#: Columns of :attr:`Plan.vehicles`: every vehicle of the day, with its home depot after a closed depot's
+#: vehicles moved, and its crew for the dispatch sheet ('' where ``fleet.csv`` gives none).
+VEHICLE_COLUMNS = ["vehicle_id", "name", "profile", "capacity_kg", "home_depot_id", "driver", "plate", "phone"]
 #: Columns of :attr:`Plan.stops`: every drop point of the day.
 STOP_COLUMNS = [
     "stop_id", "ward_id", "ward", "locality", "zone", "priority", "name", "lat", "lon", "demand_kg",
@@ -56,7 +60,8 @@ class Plan:
     date
         Planning day, ``YYYY-MM-DD``.
     routes
-        Dispatch rows (:data:`ROUTE_COLUMNS`); times ``arrival``/``departure`` as ``HH:MM``.
+        Dispatch rows (:data:`ROUTE_COLUMNS`); times ``arrival``/``departure`` as ``HH:MM``; ``contact`` and
+        ``phone`` of the drop point ('' where the scenario gives none).
     stops
         Every drop point (:data:`STOP_COLUMNS`).
     depots
@@ -76,10 +81,13 @@ class Plan:
         Every flow across depots or localities (:data:`TRANSFER_COLUMNS`, then ``<commodity>_kg`` columns,
         ``reason_code`` and ``reason``): vehicles lent to another depot and stock delivered into another
         locality, each with why.
+    vehicles
+        Every vehicle of the fleet (:data:`VEHICLE_COLUMNS`), with its driver, plate and phone.
     kpis
         Totals: km, hours, vehicles used, trips, kg demanded/delivered, served share, solve figures.
     settings
-        Everything that produced the plan (scenario source, seed, time limit, options), for ``plan.json``.
+        Everything that produced the plan (scenario source, seed, time limit, options), for ``plan.json``;
+        ``curfew`` is ``{"start": "HH:MM", "end": "HH:MM"}`` (``None``: no curfew).
     cut_by_time_limit
         Whether the time limit cut the depot assignment or any routing search short: the plan may then
         differ on another run (also in ``kpis``).
@@ -96,6 +104,7 @@ class Plan:
     closed_roads: gpd.GeoDataFrame
     network_edges: gpd.GeoDataFrame
     transfers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TRANSFER_COLUMNS))
+    vehicles: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=VEHICLE_COLUMNS))
     kpis: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
     cut_by_time_limit: bool = False

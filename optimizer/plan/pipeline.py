@@ -26,6 +26,7 @@ from optimizer.plan.model import (
     STOP_COLUMNS,
     TRANSFER_COLUMNS,
     UNSERVED_COLUMNS,
+    VEHICLE_COLUMNS,
     WARD_COLUMNS,
     Plan,
     fairness_by_grade,
@@ -182,6 +183,7 @@ def _tabulate(scenario, day: _Day, result: DayResult, diagnosis, options: PlanOp
     located = day.located
     zone_of = {z.ward_id: z.grade for z in scenario.zones}
     routes, legs = _route_frames(scenario, located, result, zone_of)
+    routes = _with_contacts(routes, located.points)
     stops = _stop_frame(located, result, zone_of)
     unserved = _unserved_frame(located, diagnosis, zone_of)
     depot_frame = _depot_frame(scenario, result, routes)
@@ -197,9 +199,8 @@ def _tabulate(scenario, day: _Day, result: DayResult, diagnosis, options: PlanOp
         "options": {k: (list(v) if isinstance(v, tuple) else v) for k, v in options.__dict__.items()},
         "closures": [c.describe() for c in scenario.closures],
         "network": truck.source,
-        # for the vehicle timeline (outputs/timeline.py): curfew hours and each depot's loading time
-        "curfew": [format_hhmm(s, exact=False) for s in (scenario.time.curfew_start_s, scenario.time.curfew_end_s)]
-        if scenario.time.has_curfew else None,
+        "curfew": _curfew(scenario.time),
+        # for the vehicle timeline (outputs/timeline.py): each depot's loading time
         "depot_load_min": {d.id: d.load_time_s / 60 for d in scenario.depots},
         # for the loading lists (outputs/loading.py): kilograms in one unit of each commodity
         "unit_kg": {"rice": RICE_SACK_KG, "food_bag": scenario.settings.ration.food_bag_kg_per_household_week},
@@ -208,7 +209,32 @@ def _tabulate(scenario, day: _Day, result: DayResult, diagnosis, options: PlanOp
         title=scenario.name, date=scenario.date.isoformat(), routes=routes, stops=stops, depots=depot_frame,
         unserved=unserved, wards=ward_frame, legs=legs, closed_roads=closed_roads, network_edges=base,
         transfers=transfers, kpis=kpis, settings=settings, cut_by_time_limit=result.cut_by_time_limit,
+        vehicles=_vehicle_frame(scenario, result),
     )
+
+
+def _curfew(time) -> dict[str, str] | None:
+    """The curfew's hours for the sheets (``None`` when the scenario has none)."""
+    if not time.has_curfew:
+        return None
+    return {"start": format_hhmm(time.curfew_start_s), "end": format_hhmm(time.curfew_end_s)}
+
+
+def _vehicle_frame(scenario, result: DayResult) -> pd.DataFrame:
+    """Every vehicle with its home depot (after closed depots' vehicles moved) and its crew."""
+    home = {v.id: result.problem.depots[v.depot].id for v in result.problem.vehicles}
+    return pd.DataFrame([
+        {"vehicle_id": v.id, "name": v.name, "profile": v.profile, "capacity_kg": v.capacity_kg,
+         "home_depot_id": home.get(v.id, v.home_depot), "driver": v.driver, "plate": v.plate, "phone": v.phone}
+        for v in scenario.vehicles()
+    ], columns=VEHICLE_COLUMNS)
+
+
+def _with_contacts(routes: pd.DataFrame, points) -> pd.DataFrame:
+    """The dispatch rows with each drop point's ``contact`` and ``phone``."""
+    point_of = {p.id: p for p in points}
+    return routes.assign(contact=[point_of[s].contact for s in routes["stop_id"]],
+                         phone=[point_of[s].phone for s in routes["stop_id"]])
 
 
 def _place_id(located: _Located, location: int) -> str:

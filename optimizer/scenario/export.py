@@ -24,7 +24,7 @@ import tomli_w
 
 from optimizer.clock import format_hhmm
 from optimizer.files import write_text_atomically
-from optimizer.scenario.io import NO_LIMIT
+from optimizer.scenario.io import CREW_COLUMNS, NO_LIMIT
 from optimizer.scenario.model import (
     CLOSURES_FILE,
     CLOSURES_GEOJSON,
@@ -43,6 +43,9 @@ from optimizer.scenario.model import (
 from optimizer.tables import read_number
 
 __all__ = ["export_scenario"]
+
+#: :class:`~optimizer.scenario.model.VehicleType` fields of the ``fleet.csv`` crew columns, in the same order.
+_CREW_FIELDS = ("drivers", "plates", "phones")
 
 
 def _fmt(value: Any) -> str:
@@ -79,6 +82,13 @@ def _reach_cell(vehicle_type: VehicleType) -> float | str | None:
     if vehicle_type.max_reach_km is not None:
         return vehicle_type.max_reach_km
     return NO_LIMIT if DEFAULT_REACH_KM.get(vehicle_type.profile) is not None else None
+
+
+def _per_vehicle(values: tuple[str, ...], count: int) -> str:
+    """A crew cell: one value per vehicle separated by ``;`` (empty when none is given)."""
+    if not any(values):
+        return ""
+    return ";".join(values[k] if k < len(values) else "" for k in range(count))
 
 
 def _priority_cell(point: DemandPoint, zones: dict[str, Zone]) -> int | None:
@@ -144,12 +154,15 @@ def export_scenario(
         [[d.id, d.name, d.kind, d.locality, d.lon, d.lat, d.approximate, format_hhmm(d.open_s), format_hhmm(d.close_s),
           d.load_time_s / 60, *[d.stock_kg.get(c, 0.0) for c in commodities]] for d in scenario.depots],
     )
+    crew = {column: attr for column, attr in zip(CREW_COLUMNS, _CREW_FIELDS)
+            if any(getattr(v, attr) for v in scenario.vehicle_types)}
     files[FLEET_FILE] = _csv_text(
         ["id", "name", "profile", "capacity_kg", "count", "home_depot", "shift_start", "shift_end", "max_trips",
-         "max_duration_h", "cost_per_km_vnd", "cost_per_hour_vnd", "fixed_cost_vnd", "max_reach_km"],
+         "max_duration_h", "cost_per_km_vnd", "cost_per_hour_vnd", "fixed_cost_vnd", "max_reach_km", *crew],
         [[v.id, v.name, v.profile, v.capacity_kg, v.count, v.home_depot, format_hhmm(v.shift_start_s),
           format_hhmm(v.shift_end_s), v.max_trips, None if v.max_duration_s is None else v.max_duration_s / 3600,
-          v.cost_per_km_vnd, v.cost_per_hour_vnd, v.fixed_cost_vnd, _reach_cell(v)] for v in scenario.vehicle_types],
+          v.cost_per_km_vnd, v.cost_per_hour_vnd, v.fixed_cost_vnd, _reach_cell(v),
+          *[_per_vehicle(getattr(v, attr), v.count) for attr in crew.values()]] for v in scenario.vehicle_types],
     )
     files[ZONES_FILE] = _csv_text(
         ["ward_id", "ward_name", "grade", "forbidden_profiles"],
@@ -161,13 +174,15 @@ def export_scenario(
     if points is not None:
         zones = scenario.zones_by_ward
         point_commodities = list(dict.fromkeys(c for p in points for c in p.demand_kg)) or list(COMMODITIES)
+        contacts = [c for c in ("contact", "phone") if any(getattr(p, c) for p in points)]
         files[POINTS_FILE] = _csv_text(
             ["id", "ward_id", "ward_name", "locality", "name", "lon", "lat",
              *[f"demand_{c}_kg" for c in point_commodities], "tw_start", "tw_end", "service_min", "service_s_per_kg",
-             "priority", "approximate"],
+             "priority", "approximate", *contacts],
             [[p.id, p.ward_id, p.ward_name, p.locality, p.name, p.lon, p.lat,
               *[p.demand_kg.get(c, 0.0) for c in point_commodities], format_hhmm(p.tw_start_s), format_hhmm(p.tw_end_s),
-              p.service_s / 60, p.service_s_per_kg, _priority_cell(p, zones), p.approximate] for p in points],
+              p.service_s / 60, p.service_s_per_kg, _priority_cell(p, zones), p.approximate,
+              *[getattr(p, c) for c in contacts]] for p in points],
         )
     plain = [c for c in scenario.closures if c.kind != "polygon"]
     polygons = [c for c in scenario.closures if c.kind == "polygon"]

@@ -40,14 +40,19 @@ column is an error (it is usually a typo).
     vehicles ``<id>-01``, ``<id>-02``, ... are made of each row (:meth:`Scenario.vehicles`).
     ``max_reach_km`` is the longest road distance from the home depot the vehicles drive (greater than 0);
     empty: the profile's default (:data:`~optimizer.scenario.model.DEFAULT_REACH_KM`: motorbike 6 km, truck
-    no limit); ``none``: no limit.
+    no limit); ``none``: no limit. Optional ``driver``, ``plate`` and ``phone`` are shown on the dispatch
+    sheets: for a row with ``count`` above 1, one value per vehicle separated by ``;`` in vehicle order
+    (``Nguyễn Văn An;Trần Bình;`` for three vehicles, the third without a driver; in a ``;``-delimited file
+    the spreadsheet quotes such a cell). A different number of values is an error. Format phone columns as
+    text in a spreadsheet so that the leading 0 stays.
 ``zones.csv`` (optional; wards not listed are green)
     ``ward_id`` (GSO commune code), ``ward_name`` (informative), ``grade`` (green, yellow, orange, red) and
     ``forbidden_profiles`` (e.g. ``motorbike``; several separated by ``;`` or ``|``).
 ``demand_points.csv`` (optional)
     A planner's own drop points, replacing the ones generated from the census: ``id, ward_id, name, lon,
     lat``, one ``demand_<commodity>_kg`` column per commodity, and optionally ``tw_start, tw_end,
-    service_min, service_s_per_kg, priority, approximate``; ``ward_name`` and ``locality`` are informative
+    service_min, service_s_per_kg, priority, approximate, contact, phone`` (``contact`` and ``phone``: who
+    receives the goods there, shown on the dispatch sheets); ``ward_name`` and ``locality`` are informative
     (derived from ``ward_id``). The priority follows the ward's grade in ``zones.csv`` (red 3 … green 0):
     leave ``priority`` empty. A value that differs from the zone's overrides it, and loading warns once,
     listing every such point; the export writes an empty cell where the priority is the zone's.
@@ -151,9 +156,11 @@ _TOML_KEYS = {
 
 DEPOT_COLUMNS = ["id", "name", "lon", "lat", "open", "close"]
 DEPOT_OPTIONAL = ["kind", "locality", "approximate", "load_time_min"]
+#: Optional ``fleet.csv`` columns naming each vehicle's crew, one value per vehicle separated by ``;``.
+CREW_COLUMNS = ("driver", "plate", "phone")
 FLEET_COLUMNS = ["id", "profile", "capacity_kg", "count", "home_depot", "shift_start", "shift_end"]
 FLEET_OPTIONAL = ["name", "max_trips", "max_duration_h", "cost_per_km_vnd", "cost_per_hour_vnd", "fixed_cost_vnd",
-                  "max_reach_km"]
+                  "max_reach_km", *CREW_COLUMNS]
 #: A ``max_reach_km`` cell meaning no limit (an empty cell is the profile's default).
 NO_LIMIT = "none"
 #: Points listed by name in the warning about explicit priorities; the rest are counted.
@@ -162,7 +169,7 @@ ZONE_COLUMNS = ["ward_id", "grade"]
 ZONE_OPTIONAL = ["ward_name", "forbidden_profiles"]
 POINT_COLUMNS = ["id", "ward_id", "lon", "lat"]
 POINT_OPTIONAL = ["name", "ward_name", "locality", "tw_start", "tw_end", "service_min", "service_s_per_kg",
-                  "priority", "approximate"]
+                  "priority", "approximate", "contact", "phone"]
 CLOSURE_COLUMNS = ["kind", "value"]
 CLOSURE_OPTIONAL = ["profiles", "label"]
 
@@ -380,6 +387,20 @@ def _reach_km(row: Row, profile: str) -> float | None:
     return row.number("max_reach_km", strictly_positive=True)
 
 
+def _crew(row: Row, count: float) -> dict[str, tuple[str, ...]]:
+    """The ``driver``/``plate``/``phone`` cells as one value per vehicle (a problem when the number of values
+    separated by ``;`` is not ``count``)."""
+    crew = {}
+    for column in CREW_COLUMNS:
+        raw = row.text(column)
+        values = tuple(v.strip() for v in raw.split(";")) if raw else ()
+        if values and math.isfinite(count) and len(values) != count:
+            row.problem(f"{len(values)} value(s) for {count:g} vehicle(s): give one per vehicle, separated by ';', "
+                        "in vehicle order", column)
+        crew[column] = values
+    return crew
+
+
 def _read_fleet(folder: Path, problems: list[Problem], strict: bool) -> list[tuple[VehicleType, int]]:
     table = read_csv_table(folder / FLEET_FILE, problems=problems, required=FLEET_COLUMNS, optional=FLEET_OPTIONAL,
                            strict=strict)
@@ -399,6 +420,7 @@ def _read_fleet(folder: Path, problems: list[Problem], strict: bool) -> list[tup
         costs = [row.number(c, required=False, default=0.0) for c in
                  ("cost_per_km_vnd", "cost_per_hour_vnd", "fixed_cost_vnd")]
         reach_km = _reach_km(row, profile)
+        crew = _crew(row, count)
         if row.bad:
             continue
         fleet.append((
@@ -408,7 +430,7 @@ def _read_fleet(folder: Path, problems: list[Problem], strict: bool) -> list[tup
                 max_trips=int(trips),
                 max_duration_s=None if duration_h is None else int(round(duration_h * 3600)),
                 cost_per_km_vnd=float(costs[0]), cost_per_hour_vnd=float(costs[1]), fixed_cost_vnd=float(costs[2]),
-                max_reach_km=reach_km,
+                max_reach_km=reach_km, drivers=crew["driver"], plates=crew["plate"], phones=crew["phone"],
             ),
             row.line,
         ))
@@ -477,7 +499,7 @@ def _read_points(
                     name=row.text("name", default=point_id), lon=float(lon), lat=float(lat),
                     demand_kg={k: float(v) for k, v in demand.items()}, tw_start_s=int(tw_start), tw_end_s=int(tw_end),
                     service_s=int(round(service_min * 60)), service_s_per_kg=float(per_kg), priority=int(priority),
-                    approximate=approximate,
+                    approximate=approximate, contact=row.text("contact"), phone=row.text("phone"),
                 ),
                 bool(priority_raw),
                 row.line,

@@ -107,7 +107,9 @@ class VehicleType:
 
     Costs are in VND. ``max_duration_s`` is the longest working day (first loading to last return).
     ``max_reach_km`` is the longest road distance from the home depot a vehicle drives (``None``: no limit);
-    a loaded ``fleet.csv`` without one gives the profile's :data:`DEFAULT_REACH_KM`.
+    a loaded ``fleet.csv`` without one gives the profile's :data:`DEFAULT_REACH_KM`. ``drivers``, ``plates``
+    and ``phones`` (optional, for the dispatch sheets) name the vehicles' drivers, number plates and phone
+    numbers in vehicle order; a vehicle beyond the end of a tuple (a what-if adding vehicles) has none.
     """
 
     id: str
@@ -124,6 +126,9 @@ class VehicleType:
     cost_per_hour_vnd: float = 0.0
     fixed_cost_vnd: float = 0.0
     max_reach_km: float | None = None
+    drivers: tuple[str, ...] = ()
+    plates: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
 
     def vehicle_ids(self) -> list[str]:
         """``<id>-01`` … ``<id>-NN`` (three digits from 100 vehicles up)."""
@@ -140,7 +145,8 @@ class VehicleType:
 class Vehicle:
     """One vehicle (a :class:`VehicleType` expanded by :meth:`Scenario.vehicles`).
 
-    ``max_reach_km`` is the longest road distance from the home depot the vehicle drives (``None``: no limit).
+    ``max_reach_km`` is the longest road distance from the home depot the vehicle drives (``None``: no limit);
+    ``driver``, ``plate`` and ``phone`` are shown on its dispatch sheet ('' when not given).
     """
 
     id: str
@@ -157,6 +163,9 @@ class Vehicle:
     cost_per_hour_vnd: float
     fixed_cost_vnd: float
     max_reach_km: float | None = None
+    driver: str = ""
+    plate: str = ""
+    phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -184,6 +193,8 @@ class DemandPoint:
         override it; :func:`~optimizer.scenario.io.load_scenario` warns when it does).
     approximate
         Placed at a commune's representative point / access node (no real roads there).
+    contact, phone
+        Who receives the goods there and their phone number, for the dispatch sheets ('' when not given).
     """
 
     id: str
@@ -200,6 +211,8 @@ class DemandPoint:
     service_s_per_kg: float
     priority: int = 0
     approximate: bool = False
+    contact: str = ""
+    phone: str = ""
 
     @property
     def total_kg(self) -> float:
@@ -413,7 +426,7 @@ class Scenario:
         """Every vehicle, ids ``<type id>-01``…, in fleet order."""
         out = []
         for vt in self.vehicle_types:
-            for vid in vt.vehicle_ids():
+            for k, vid in enumerate(vt.vehicle_ids()):
                 out.append(
                     Vehicle(
                         id=vid, type_id=vt.id, name=vt.name, profile=vt.profile, capacity_kg=vt.capacity_kg,
@@ -421,6 +434,7 @@ class Scenario:
                         max_trips=vt.max_trips, max_duration_s=vt.max_duration_s,
                         cost_per_km_vnd=vt.cost_per_km_vnd, cost_per_hour_vnd=vt.cost_per_hour_vnd,
                         fixed_cost_vnd=vt.fixed_cost_vnd, max_reach_km=vt.max_reach_km,
+                        driver=_nth(vt.drivers, k), plate=_nth(vt.plates, k), phone=_nth(vt.phones, k),
                     )
                 )
         return out
@@ -460,6 +474,11 @@ class Scenario:
         if recorded is not None and len(recorded) == count:
             return list(recorded)
         return list(range(first, first + count))
+
+
+def _nth(values: tuple[str, ...], k: int) -> str:
+    """The ``k``-th value ('' past the end)."""
+    return values[k] if k < len(values) else ""
 
 
 def complete_zones(zones: Sequence[Zone]) -> list[Zone]:
