@@ -416,8 +416,8 @@ def plan(scenario_dir, date, out, lang, offline, strict, quiet, **kwargs):
                       extra=lambda staging: render_map(day, staging / "map.html", lang=lang, offline=offline))
     copy = render_map(day, maps_dir / map_copy_name(day), lang=lang, offline=offline)
     _print_summary(day, lang)
-    click.echo(f"wrote {out}/ (plan.json, routes.csv, unserved.csv, routes.geojson, summary.csv, dispatch/, "
-               f"timeline.html, map.html) and {copy}")
+    click.echo(f"wrote {out}/ (dispatch/ sheets and PDF, loading.csv/.html, plan.xlsx, gpx/, routes.csv, "
+               f"summary.csv, unserved.csv, plan.json, routes.geojson, timeline.html, map.html) and {copy}")
     return EXIT_PARTIAL if len(day.unserved) else EXIT_OK
 
 
