@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 
-def chromium_path() -> str | None:
-    """The Chromium binary (``$CHROMIUM`` or ``chromium``/``chromium-browser`` on the PATH), or None."""
-    for candidate in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
-        if candidate and shutil.which(candidate):
-            return shutil.which(candidate)
-    return None
+from optimizer.outputs.pdf import chromium_path
+
+#: Marks a test that needs the headless Chromium of ``scripts/install_chromium.sh``.
+needs_chromium = pytest.mark.skipif(chromium_path() is None,
+                                    reason="chromium not installed (run scripts/install_chromium.sh)")
 
 
 class BrowserError(RuntimeError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from plan_fixture import small_plan
 
 from optimizer.network import load_network
 
@@ -15,3 +16,10 @@ def truck_network():
 @pytest.fixture(scope="session")
 def motorbike_network():
     return load_network(profile="motorbike")
+
+
+@pytest.fixture(scope="module")
+def plan():
+    """The small real plan of ``tests/plan_fixture.py`` (renderers, sheets, exports); a test module with a plan of
+    its own (``test_plan``) overrides it."""
+    return small_plan()

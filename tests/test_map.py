@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
-from browser import chromium_path, open_page
-from plan_fixture import CLOSED_DEPOT, small_plan
+from browser import needs_chromium, open_page
+from plan_fixture import CLOSED_DEPOT
 from plan_scenarios import small_scenario
 
 from optimizer.clock import format_hhmm
@@ -21,23 +21,16 @@ from optimizer.outputs.report import write_outputs
 from optimizer.outputs.resources import labels
 from optimizer.outputs.timeline import timeline_html
 from optimizer.outputs.webmap import map_copy_name, render_map
-from optimizer.plan import Plan, PlanOptions, run_plan
-
-needs_chromium = pytest.mark.skipif(chromium_path() is None,
-                                    reason="chromium not installed (run scripts/install_chromium.sh)")
-
-
-@pytest.fixture(scope="module")
-def plan() -> Plan:
-    return small_plan()
+from optimizer.plan import PlanOptions, run_plan
 
 
 @pytest.fixture(scope="module")
 def maps(plan, tmp_path_factory) -> dict[str, Path]:
+    """The fixture plan's map offline, online, and online in English (the tile-failure note in both languages)."""
     folder = tmp_path_factory.mktemp("maps")
-    return {"offline": render_map(plan, folder / "offline.html", offline=True),
-            "online": render_map(plan, folder / "online.html"),
-            "en": render_map(plan, folder / "online_en.html", lang="en")}
+    kinds = {"offline": ("vi", True), "online": ("vi", False), "en": ("en", False)}
+    return {name: render_map(plan, folder / f"{name}.html", lang=lang, offline=offline)
+            for name, (lang, offline) in kinds.items()}
 
 
 def _calls(path: Path, function: str) -> list[dict]:

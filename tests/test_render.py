@@ -16,29 +16,20 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from browser import needs_chromium, open_page
+from plan_fixture import CLOSED_DEPOT, LENT_VEHICLE, XSS_DEPOT, XSS_STOP, expected_legs, scaled_plan
 
 from optimizer import files
 from optimizer.errors import InputError, OutputError
 from optimizer.outputs import layers, style
 from optimizer.outputs import webmap as render
 from optimizer.outputs.report import write_outputs
-from optimizer.outputs.sheets import dispatch_sheet_html
 from optimizer.outputs.resources import asset_text, labels
+from optimizer.outputs.sheets import dispatch_sheet_html
 from optimizer.outputs.summary import summary_frame, summary_text
 from optimizer.outputs.webmap import render_map
 from optimizer.plan import LEG_COLUMNS, ROUTE_COLUMNS, Plan
 from optimizer.solve.reasons import REASONS, TRANSFER_REASONS
-
-from browser import chromium_path, open_page
-from plan_fixture import CLOSED_DEPOT, LENT_VEHICLE, XSS_DEPOT, XSS_STOP, expected_legs, scaled_plan, small_plan
-
-needs_chromium = pytest.mark.skipif(chromium_path() is None,
-                                    reason="chromium not installed (run scripts/install_chromium.sh)")
-
-
-@pytest.fixture(scope="module")
-def plan() -> Plan:
-    return small_plan()
 
 
 @pytest.fixture(scope="module")

@@ -12,30 +12,22 @@ from pathlib import Path
 import pandas as pd
 import pypdf
 import pytest
-from browser import open_page
-from plan_fixture import CONTACT, CONTACT_STOP, CREW, CURFEW, LENT_VEHICLE, NINH_HOA_STOP, scaled_plan, small_plan
+from browser import needs_chromium, open_page
+from plan_fixture import CONTACT, CONTACT_STOP, CREW, CURFEW, LENT_VEHICLE, NINH_HOA_STOP, scaled_plan
 from plan_scenarios import small_scenario
 
 from optimizer.outputs.fmt import Fmt
-from optimizer.outputs.pdf import chromium_path, print_pdf
+from optimizer.outputs.pdf import print_pdf
 from optimizer.outputs.report import write_outputs
 from optimizer.outputs.resources import labels
 from optimizer.outputs.sheets import ALL_SHEETS, ROWS_WITH_TOTAL, all_sheets_html, dispatch_sheet_html
 from optimizer.plan import VEHICLE_COLUMNS, Plan, PlanOptions, run_plan
-
-needs_chromium = pytest.mark.skipif(chromium_path() is None,
-                                    reason="chromium not installed (run scripts/install_chromium.sh)")
 
 #: English words a Vietnamese sheet must not show (``kg`` is the unit in both languages).
 ENGLISH_WORDS = ("truck", "motorbike", "total", "trip", "stop", "depot", "vehicle", "load", "driver", "curfew",
                  "approximate", "signature", "capacity")
 #: A4 in PostScript points.
 A4_PT = (595.28, 841.89)
-
-
-@pytest.fixture(scope="module")
-def plan() -> Plan:
-    return small_plan()
 
 
 @pytest.fixture(scope="module")
