@@ -28,13 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from optimizer.outputs.pdf import chromium_path
 
-def chromium_path() -> str | None:
-    """The Chromium binary (``$CHROMIUM`` or ``chromium``/``chromium-browser`` on the PATH), or None."""
-    for candidate in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
-        if candidate and shutil.which(candidate):
-            return shutil.which(candidate)
-    return None
+__all__ = ["BrowserError", "Page", "chromium_path", "open_page"]
 
 
 class BrowserError(RuntimeError):
