@@ -199,22 +199,29 @@ def test_pdf_of_all_sheets_has_a4_pages(plan, written):
         assert not list(dispatch.glob(".*.tmp")), "written through a temporary file"
 
 
+def _long_plan(plan: Plan, sizes: range) -> Plan:
+    """One vehicle per size in ``sizes``, each with that many stops over two trips (:func:`scaled_plan`), so that
+    page breaks fall at every place of a trip's table."""
+    parts = [scaled_plan(plan, vehicles=1, stops=n, seed=n) for n in sizes]
+    routes = pd.concat([p.routes.assign(vehicle_id=f"V{n}") for p, n in zip(parts, sizes)], ignore_index=True)
+    legs = pd.concat([p.legs.assign(vehicle_id=f"V{n}") for p, n in zip(parts, sizes)], ignore_index=True)
+    return dataclasses.replace(parts[0], routes=routes, legs=legs, settings={"curfew": CURFEW})
+
+
 @needs_chromium
 def test_long_trips_repeat_their_header_and_keep_totals_with_stops(plan, tmp_path):
-    """Two vehicles of 40 stops: every printed page that shows stops shows the column header, and no page
-    starts with a trip's total."""
-    long = scaled_plan(plan, vehicles=2, stops=80)
-    vehicles = list(long.routes["vehicle_id"].drop_duplicates())
+    """Every printed page that shows stops shows the column header, and no page starts with a trip's total."""
+    long = _long_plan(plan, range(24, 48))
     html_path = tmp_path / ALL_SHEETS
-    html_path.write_text(all_sheets_html(long, vehicles, lang="vi"), encoding="utf-8")
-    pdf = print_pdf(html_path, tmp_path / "all.pdf")
-    pages = [page.extract_text() for page in pypdf.PdfReader(pdf).pages]
-    assert len(pages) > len(vehicles), "the sheets run over several pages"
+    html_path.write_text(all_sheets_html(long, list(long.routes["vehicle_id"].drop_duplicates()), lang="vi"),
+                         encoding="utf-8")
+    pages = [page.extract_text() for page in pypdf.PdfReader(print_pdf(html_path, tmp_path / "all.pdf")).pages]
+    assert len(pages) > 2 * long.routes["vehicle_id"].nunique(), "the sheets run over several pages"
     for number, text in enumerate(pages, start=1):
         if re.search(r"Điểm \d+", text):
             assert "STT" in text and "Điểm giao" in text, f"page {number} has stops but no header row"
-        if "Tổng chuyến" in text:
-            before = text[:text.index("Tổng chuyến")]
+        for total in re.finditer("Tổng chuyến", text):
+            before = text[:total.start()].rsplit("Tổng chuyến", 1)[-1].split("Điểm giao", 1)[-1]
             assert len(re.findall(r"Điểm \d+", before)) >= ROWS_WITH_TOTAL, f"page {number}: a lone total"
 
 

@@ -135,8 +135,8 @@ def _profile(value: Any, text: Mapping[str, str]) -> str:
 
 
 def _head_html(plan: Plan, vehicle_id: str, f: Fmt, text: Mapping[str, str]) -> str:
-    """The vehicle, its kind, capacity and crew (label and value pairs, two to a row), its depot (and home depot
-    when lent)."""
+    """The vehicle, its kind, capacity and crew (label and value pairs, two to a row), the depots it loads at in
+    order, and its home depot when its day starts elsewhere."""
     first = plan.routes[plan.routes["vehicle_id"].astype(str) == str(vehicle_id)].iloc[0]
     pairs = [
         (text["kind"], _profile(first["profile"], text)), (text["capacity"], f.kg(first["capacity_kg"])),
@@ -148,8 +148,10 @@ def _head_html(plan: Plan, vehicle_id: str, f: Fmt, text: Mapping[str, str]) -> 
         second = f"<th>{rest[0][0]}</th><td>{rest[0][1]}</td>" if rest else ""
         rows.append(f"<tr><th>{a}</th><td{'' if rest else ' colspan=3'}>{va}</td>{second}</tr>")
     home = _home(plan, vehicle_id)
-    rows.append(f"<tr><th>{text['depot']}</th><td colspan=3>{esc(first['depot_name'])}</td></tr>")
-    if any(t.depot_id != home for t in _trips(plan, vehicle_id)):
+    loads_at = list(dict.fromkeys(t.depot_id for t in _trips(plan, vehicle_id)))
+    names = " → ".join(esc(_depot_name(plan, depot)) for depot in loads_at)
+    rows.append(f"<tr><th>{text['depot']}</th><td colspan=3>{names}</td></tr>")
+    if loads_at[0] != home:
         rows.append(f"<tr><th>{text['home_depot']}</th><td colspan=3>{esc(_depot_name(plan, home))}</td></tr>")
     return f"<table class='head'>{''.join(rows)}</table>"
 
