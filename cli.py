@@ -18,15 +18,18 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
+from optimizer.clock import parse_hhmm
 from optimizer.demand import drop_points
 from optimizer.errors import InputError, OptimizerError, OutputError
-from optimizer.files import reserve_folder
+from optimizer.files import reserve_folder, write_csv
 from optimizer.network import Closure, closures_from_geojson, load_network, load_network_settings
 from optimizer.outputs.report import write_assignment_files, write_outputs, write_route_files
 from optimizer.outputs.resources import labels
 from optimizer.outputs.summary import summary_text
 from optimizer.outputs.webmap import map_copy_name, render_map
 from optimizer.plan import DEFAULT_TIME_LIMIT_S, PlanOptions, plan_assignment, run_plan, validate_scenario
+from optimizer.replan import plan_options, plan_scenario, read_delivered, read_events, read_plan, read_requests
+from optimizer.replan import replan as replan_day
 from optimizer.scenario import export_scenario, load_scenario, province_scenario
 from optimizer.solve.routing import ENGINES
 from optimizer.whatif import load_variants, run_variants
@@ -419,6 +422,86 @@ def plan(scenario_dir, date, out, lang, offline, strict, quiet, **kwargs):
     click.echo(f"wrote {out}/ (dispatch/ sheets and PDF, loading.csv/.html, plan.xlsx, gpx/, routes.csv, "
                f"summary.csv, unserved.csv, plan.json, routes.geojson, timeline.html, map.html) and {copy}")
     return EXIT_PARTIAL if len(day.unserved) else EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------- re-plan
+
+
+def _road_closures(values) -> list[Closure]:
+    """``--close-road`` values: ``osm:ID``, a GeoJSON file of polygons, or a road name (``name:`` optional)."""
+    closures: list[Closure] = []
+    for value in values:
+        if value.lower().startswith("osm:"):
+            try:
+                closures.append(Closure("osm_id", int(value[4:]), label=f"OSM way {value[4:]} (re-plan)"))
+            except ValueError:
+                raise click.BadParameter(f"'{value}' is not osm:<way id>", param_hint="'--close-road'") from None
+        elif value.lower().endswith((".geojson", ".json")):
+            closures += closures_from_geojson(value)
+        else:
+            closures.append(Closure("name", value.removeprefix("name:")))
+    return closures
+
+
+def _at(value: str) -> int:
+    try:
+        return parse_hhmm(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"'{value}' is not a time HH:MM ({exc})", param_hint="'--at'") from None
+
+
+@main.command()
+@click.argument("plan_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--at", "at", required=True, help="Re-plan time HH:MM: what is done by then stays done.")
+@click.option("--delivered", type=click.Path(dir_okay=False, path_type=Path),
+              help="delivered.csv: the stops' reports (done, refused, failed).")
+@click.option("--events", type=click.Path(dir_okay=False, path_type=Path),
+              help="events.csv: breakdowns, vehicles added, depots closed, stock received, roads closed.")
+@click.option("--requests", type=click.Path(dir_okay=False, path_type=Path),
+              help="requests.csv: the hotline's requests to add.")
+@click.option("--close-road", "close_road", multiple=True, metavar="ROAD",
+              help="Close a road from --at on: osm:<way id>, a road name, or a GeoJSON file of polygons "
+                   "(repeatable).")
+@click.option("--scenario", "scenario_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The plan's scenario folder (default: the one recorded in its plan.json).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Output folder of the new plan set." + _out_help)
+@click.option("--engine", type=click.Choice(ENGINES), help="Routing engine (default: the earlier plan's).")
+@click.option("--workers", type=click.IntRange(min=1), help="Processes (default: one per core).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              help="Language of maps and dispatch sheets.")
+@click.option("--offline", is_flag=True, help="Self-contained map: no internet, no tile server needed.")
+@_strict_option
+@_quiet_option
+@_reported
+def replan(plan_dir, at, delivered, events, requests, close_road, scenario_dir, out, engine, workers, lang, offline,
+           strict, quiet):
+    """Re-plan the day of PLAN_DIR from --at on: keep what is done and each trip's next stop, re-plan the rest
+    with the reports, events and requests; write a complete plan set and changes.csv into --out."""
+    at_s = _at(at)
+    earlier = read_plan(plan_dir)
+    loaded = plan_scenario(earlier, scenario_dir, strict=strict)
+    reports = read_delivered(delivered, planned=earlier.planned(), strict=strict) if delivered else []
+    happened = read_events(events, vehicles=[v.id for v in loaded.vehicles()], depots=[d.id for d in loaded.depots],
+                           commodities=loaded.commodities, strict=strict) if events else []
+    asked = read_requests(requests, scenario=loaded, strict=strict) if requests else []
+    options = plan_options(earlier, engine=engine, workers=workers or os.cpu_count() or 1)
+    with reserve_folder(out), _Steps(quiet=quiet) as steps:
+        again = replan_day(earlier, scenario=loaded, at_s=at_s, deliveries=reports, events=happened,
+                           requests=asked, closures=_road_closures(close_road), options=options, progress=steps)
+        steps("outputs")
+
+        def extra(staging: Path) -> None:
+            write_csv(again.changes, staging / "changes.csv")
+            render_map(again.plan, staging / "map.html", lang=lang, offline=offline)
+
+        write_outputs(again.plan, out, lang=lang, extra=extra)
+    _print_summary(again.plan, lang)
+    counts = again.changes["change"].value_counts()
+    click.echo(f"re-planned at {at}: {again.plan.kpis['replan']['kept_visits']} visits kept, "
+               + ", ".join(f"{counts.get(c, 0)} {c}" for c in ("added", "removed", "moved", "retimed"))
+               + f" (changes.csv); wrote {out}/ (the same files as plan, sheets marked as replacing those of {at})")
+    return EXIT_PARTIAL if len(again.plan.unserved) else EXIT_OK
 
 
 # ------------------------------------------------------------------------------------------- what-if

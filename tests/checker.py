@@ -182,3 +182,111 @@ def plan_cost(problem: Any, result: Any) -> float:
     for vehicle_id, (first, last) in day.items():
         cost += vehicles[vehicle_id].fixed_cost + vehicles[vehicle_id].cost_per_hour * (last - first) / 3600
     return cost
+
+
+# --------------------------------------------------------------------------------------------------
+# Re-plans: the fixed part of the day, then the whole day's consistency, from the plans' own frames
+# --------------------------------------------------------------------------------------------------
+
+
+def _visit_key(row: Any) -> tuple:
+    return (row["vehicle_id"], int(row["trip"]), int(row["seq"]), row["stop_id"])
+
+
+def check_replan(earlier: Any, new: Any, *, at_s: int, not_delivered: set = frozenset(),
+                 broken: dict | None = None) -> list[str]:
+    """List every way a re-plan ``new`` (a plan's frames) breaks the fixed part of ``earlier`` or the day's rules.
+
+    Parameters
+    ----------
+    earlier, new
+        Objects with ``routes`` (dispatch rows: vehicle_id, trip, seq, stop_id, arrival_s, departure_s,
+        quantity_kg, capacity_kg, leg_min, depot_id), ``stops`` (stop_id, demand_kg), ``depots`` (depot_id,
+        stock_kg) and, for ``new``, ``settings["curfew"]``.
+    at_s
+        Re-plan time.
+    not_delivered
+        ``(vehicle_id, trip, stop_id)`` of visits reported refused or failed.
+    broken
+        Vehicle id → time of its breakdown.
+    """
+    broken = broken or {}
+    errors: list[str] = []
+    old = [r for _, r in earlier.routes.iterrows()]
+    now = {_visit_key(r): r for _, r in new.routes.iterrows()}
+    # 1. What happened stays: visits finished by the re-plan time (or the breakdown) and not reported otherwise.
+    for r in old:
+        cut = min(at_s, broken.get(r["vehicle_id"], at_s))
+        key = _visit_key(r)
+        if (r["vehicle_id"], int(r["trip"]), r["stop_id"]) in not_delivered:
+            if key in now and now[key]["arrival_s"] == r["arrival_s"]:
+                errors.append(f"{key}: reported not delivered, still in the plan as before")
+            continue
+        if r["departure_s"] <= cut:
+            if key not in now or now[key]["arrival_s"] != r["arrival_s"] or now[key]["departure_s"] != r["departure_s"]:
+                errors.append(f"{key}: done at {r['departure_s']} before {cut}, not kept as it was")
+    # 2. A trip in progress keeps its next stop.
+    trips: dict[tuple, list] = defaultdict(list)
+    for r in old:
+        trips[(r["vehicle_id"], int(r["trip"]))].append(r)
+    for (vid, trip), rows in trips.items():
+        rows.sort(key=lambda r: int(r["seq"]))
+        started = rows[0]["arrival_s"] - rows[0]["leg_min"] * 60 <= at_s
+        upcoming = [r for r in rows if r["departure_s"] > at_s]
+        if vid in broken or not started or not upcoming or upcoming[0]["arrival_s"] > at_s + 86_400:
+            continue
+        nxt = upcoming[0]
+        if (vid, trip, nxt["stop_id"]) in not_delivered:
+            continue
+        if _visit_key(nxt) not in now:
+            errors.append(f"{vid} trip {trip}: next stop {nxt['stop_id']} at the re-plan time was not kept")
+    # 3. Nothing new happens before the re-plan time; a broken vehicle does nothing after its breakdown.
+    before = {_visit_key(r): r for r in old}
+    for key, r in now.items():
+        if key not in before or before[key]["arrival_s"] != r["arrival_s"]:
+            if r["arrival_s"] < at_s:
+                errors.append(f"{key}: new visit arrives at {r['arrival_s']}, before the re-plan time {at_s}")
+        if key[0] in broken and r["arrival_s"] >= broken[key[0]]:
+            errors.append(f"{key}: vehicle broke down at {broken[key[0]]}")
+    errors += _check_day_frames(new)
+    return errors
+
+
+def _check_day_frames(plan: Any) -> list[str]:
+    """A whole day's dispatch rows: order and timing per vehicle, capacity per trip, curfew, demand and stock."""
+    errors: list[str] = []
+    routes = plan.routes.sort_values(["vehicle_id", "trip", "seq"])
+    for vid, rows in routes.groupby("vehicle_id"):
+        previous = None
+        for _, r in rows.iterrows():
+            if r["departure_s"] < r["arrival_s"]:
+                errors.append(f"{vid} {r['stop_id']}: leaves before it arrives")
+            if previous is not None:
+                same_trip = int(previous["trip"]) == int(r["trip"])
+                gap = r["leg_min"] * 60 if same_trip else 0.0
+                if r["arrival_s"] + 1 < previous["departure_s"] + gap:
+                    errors.append(f"{vid} trip {r['trip']} {r['stop_id']}: arrives at {r['arrival_s']}, "
+                                  f"earliest {previous['departure_s'] + gap}")
+            previous = r
+        for trip, visits in rows.groupby("trip"):
+            if visits["quantity_kg"].sum() > visits["capacity_kg"].iloc[0] + 1.0:
+                errors.append(f"{vid} trip {trip}: {visits['quantity_kg'].sum()} kg on a "
+                              f"{visits['capacity_kg'].iloc[0]} kg vehicle")
+    curfew = plan.settings.get("curfew")
+    if curfew:
+        start = sum(int(x) * m for x, m in zip(curfew["start"].split(":"), (3600, 60)))
+        end = sum(int(x) * m for x, m in zip(curfew["end"].split(":"), (3600, 60)))
+        late = routes[(routes["departure_s"] > start) | (routes["arrival_s"] < end)]
+        errors += [f"{r.vehicle_id} {r.stop_id}: during the curfew" for r in late.itertuples()]
+    delivered = routes.groupby("stop_id")["quantity_kg"].sum()
+    demand = dict(zip(plan.stops["stop_id"], plan.stops["demand_kg"]))
+    for stop, kg in delivered.items():
+        if stop not in demand:
+            errors.append(f"{stop}: delivered to an unknown stop")
+        elif kg > demand[stop] + 1.0:
+            errors.append(f"{stop}: {kg} kg delivered, demand {demand[stop]} kg")
+    loaded = routes.groupby("depot_id")["quantity_kg"].sum()
+    for depot, stock in zip(plan.depots["depot_id"], plan.depots["stock_kg"]):
+        if loaded.get(depot, 0.0) > stock + 1.0:
+            errors.append(f"depot {depot}: {loaded[depot]} kg loaded, stock {stock} kg")
+    return errors

@@ -163,6 +163,14 @@ def _curfew_html(plan: Plan, text: Mapping[str, str]) -> str:
     return f"<p class='curfew'>{html.escape(words)}</p>"
 
 
+def _replaces_html(plan: Plan, text: Mapping[str, str]) -> str:
+    """On a re-plan's documents: they replace the earlier ones from the re-plan time."""
+    replan = plan.settings.get("replan")
+    if not isinstance(replan, dict):
+        return ""
+    return f"<p class='replaces'><b>{html.escape(text['replaces'].format(at=replan['at']))}</b></p>"
+
+
 def _qr_svg(lat: float, lon: float, text: Mapping[str, str]) -> str:
     """An inline SVG QR code of the position as a ``geo:`` URI (a phone's map app opens it)."""
     uri = f"geo:{lat:.6f},{lon:.6f}"
@@ -225,6 +233,7 @@ def _sheet_body(plan: Plan, vehicle_id: str, f: Fmt, text: Mapping[str, str]) ->
     parts = [
         f"<h1>{html.escape(text['title'])}</h1>",
         f"<p class='meta'>{esc(plan.title)} — {f.date(plan.date)}</p>",
+        _replaces_html(plan, text),
         _head_html(plan, vehicle_id, f, text),
         _curfew_html(plan, text),
     ]
@@ -329,6 +338,7 @@ def dispatch_index_html(plan: Plan, files: Mapping[str, str], *, lang: str = "vi
         for _, row in plan.unserved.iterrows()])
     body = (
         f"<h1>{text['index']}</h1><p class='meta'>{esc(plan.title)} — {f.date(plan.date)}</p>"
+        f"{_replaces_html(plan, text)}"
         f"<p class='links'>{' · '.join(links)}</p>{_vehicles_html(plan, files, f, text)}"
         f"<h2>{text['depots']}</h2>{depots}"
         + (f"<h2>{text['flows']}</h2><ul>{flows}</ul>" if flows else "")

@@ -53,7 +53,7 @@ def _silent(stage: str, done: int = 0, total: int = 0, detail: str = "") -> None
 
 
 @dataclass
-class _Located:
+class Located:
     """Depots then drop points as matrix locations, with each profile's matrix."""
 
     depots: list
@@ -62,7 +62,9 @@ class _Located:
     reachable: dict  # profile -> bool per location (snapped within the limit)
 
 
-def _locate(depots, points, networks: dict, step, *, workers: int | None = None) -> _Located:
+def locate(depots, points, networks: dict, step, *, workers: int | None = None) -> Located:
+    """Snap depots then points on each profile's network and compute the travel matrices between them (a place
+    farther from the network than the snap limit is unreachable on that profile)."""
     lon = np.array([d.lon for d in depots] + [p.lon for p in points])
     lat = np.array([d.lat for d in depots] + [p.lat for p in points])
     labels = [d.id for d in depots] + [p.id for p in points]
@@ -82,7 +84,7 @@ def _locate(depots, points, networks: dict, step, *, workers: int | None = None)
         np.fill_diagonal(matrix.time_s, 0.0)
         np.fill_diagonal(matrix.dist_m, 0.0)
         matrices[profile], reachable[profile] = matrix, ok
-    return _Located(depots=list(depots), points=list(points), matrices=matrices, reachable=reachable)
+    return Located(depots=list(depots), points=list(points), matrices=matrices, reachable=reachable)
 
 
 @dataclass
@@ -91,7 +93,7 @@ class _Day:
 
     networks: dict
     points: list
-    located: _Located
+    located: Located
 
 
 def _prepare(scenario, step) -> _Day:
@@ -105,7 +107,7 @@ def _prepare(scenario, step) -> _Day:
     validate_scenario(scenario, network=networks["truck"]).raise_if_problems()
     step("demand")
     points = drop_points(scenario, networks["truck"])
-    located = _locate(list(scenario.depots), points, networks, step)
+    located = locate(list(scenario.depots), points, networks, step)
     return _Day(networks=networks, points=points, located=located)
 
 
@@ -188,11 +190,11 @@ def _tabulate(scenario, day: _Day, result: DayResult, diagnosis, options: PlanOp
     unserved = _unserved_frame(located, diagnosis, zone_of)
     depot_frame = _depot_frame(scenario, result, routes)
     transfers = _transfer_frame(scenario, result)
-    ward_frame = _ward_frame(stops, zone_of)
+    wards = ward_frame(stops, zone_of)
     truck = day.networks["truck"]
     closed_roads = truck.edges[truck.edges["closed"]][["name", "osm_id", "geometry"]]
     base = truck.edges.drop_duplicates(subset=["osm_id", "geometry"])[["fclass", "name", "approximate", "geometry"]]
-    kpis = _kpis(result, routes, legs, stops, unserved, depot_frame, transfers, ward_frame)
+    kpis = _kpis(result, routes, legs, stops, unserved, depot_frame, transfers, wards)
     settings = {
         "scenario": scenario.name,
         "scenario_source": str(scenario.source) if scenario.source else "embedded default",
@@ -207,7 +209,7 @@ def _tabulate(scenario, day: _Day, result: DayResult, diagnosis, options: PlanOp
     }
     return Plan(
         title=scenario.name, date=scenario.date.isoformat(), routes=routes, stops=stops, depots=depot_frame,
-        unserved=unserved, wards=ward_frame, legs=legs, closed_roads=closed_roads, network_edges=base,
+        unserved=unserved, wards=wards, legs=legs, closed_roads=closed_roads, network_edges=base,
         transfers=transfers, kpis=kpis, settings=settings, cut_by_time_limit=result.cut_by_time_limit,
         vehicles=_vehicle_frame(scenario, result),
     )
@@ -237,12 +239,12 @@ def _with_contacts(routes: pd.DataFrame, points) -> pd.DataFrame:
                          phone=[point_of[s].phone for s in routes["stop_id"]])
 
 
-def _place_id(located: _Located, location: int) -> str:
+def _place_id(located: Located, location: int) -> str:
     n = len(located.depots)
     return located.depots[location].id if location < n else located.points[location - n].id
 
 
-def _route_frames(scenario, located: _Located, result: DayResult, zone_of) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+def _route_frames(scenario, located: Located, result: DayResult, zone_of) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Dispatch rows and road legs, including the drives of lent vehicles between depots."""
     depots, points = located.depots, located.points
     point_of = {p.id: p for p in points}
@@ -331,7 +333,7 @@ def _with_commodities(routes: pd.DataFrame, result: DayResult, scenario) -> pd.D
     return routes
 
 
-def _stop_frame(located: _Located, result: DayResult, zone_of) -> pd.DataFrame:
+def _stop_frame(located: Located, result: DayResult, zone_of) -> pd.DataFrame:
     depots = located.depots
     return pd.DataFrame([
         {"stop_id": p.id, "ward_id": p.ward_id, "ward": p.ward_name, "locality": p.locality,
@@ -343,7 +345,7 @@ def _stop_frame(located: _Located, result: DayResult, zone_of) -> pd.DataFrame:
     ], columns=STOP_COLUMNS)
 
 
-def _unserved_frame(located: _Located, diagnosis, zone_of) -> pd.DataFrame:
+def _unserved_frame(located: Located, diagnosis, zone_of) -> pd.DataFrame:
     point_of = {p.id: p for p in located.points}
     rows = []
     for item in diagnosis:
@@ -413,7 +415,8 @@ def _transfer_frame(scenario, result: DayResult) -> pd.DataFrame:
     return frame
 
 
-def _ward_frame(stops: pd.DataFrame, zone_of) -> gpd.GeoDataFrame:
+def ward_frame(stops: pd.DataFrame, zone_of) -> gpd.GeoDataFrame:
+    """Every ward with its zone, demand, kilograms delivered and share served (from the stops' frame)."""
     wards = datasets.read_wards()
     per_ward = stops.groupby("ward_id")[["demand_kg", "delivered_kg"]].sum()
     frame = gpd.GeoDataFrame({
@@ -428,12 +431,35 @@ def _ward_frame(stops: pd.DataFrame, zone_of) -> gpd.GeoDataFrame:
 
 
 def _kpis(result: DayResult, routes, legs, stops, unserved, depot_frame, transfers, wards) -> dict:
-    demand_kg = float(stops["demand_kg"].sum())
-    delivered_kg = float(routes["quantity_kg"].sum())
     days: dict[str, tuple[int, int]] = {}
     for t in result.trips:
         first, last = days.get(t.vehicle_id, (t.load_start_s, t.end_s))
         days[t.vehicle_id] = (min(first, t.load_start_s), max(last, t.end_s))
+    return {
+        **frame_kpis(routes, legs, stops, unserved, depot_frame, transfers, wards),
+        "vehicles_available": len(result.problem.vehicles),
+        "vehicles_lent": len({loan.vehicle_id for loan in result.loans}),
+        "trips": len(result.trips),
+        "hours": round(sum(last - first for first, last in days.values()) / 3600, 1),
+        "fair_share": {f"{locality} / {grade}": round(share, 4)
+                       for (locality, grade), share in result.fair_share.items()},
+        "assignment": {"level": result.assignment.level, "objective": result.assignment.objective,
+                       "best_bound": result.assignment.best_bound, "gap": result.assignment.gap,
+                       "status": result.assignment.status, "solve_time_s": round(result.assignment.solve_time_s, 2),
+                       "backend": result.assignment.backend,
+                       "cut_by_time_limit": result.assignment.cut_by_time_limit},
+        "routing": {"rounds": result.rounds, "solve_time_s": round(result.solve_time_s, 2),
+                    "strategy": result.strategy, "stopped_by": result.stopped_by,
+                    "cut_by_time_limit": result.cut_by_time_limit},
+        "cut_by_time_limit": result.cut_by_time_limit,
+    }
+
+
+def frame_kpis(routes: pd.DataFrame, legs: pd.DataFrame, stops: pd.DataFrame, unserved: pd.DataFrame,
+               depot_frame: pd.DataFrame, transfers: pd.DataFrame, wards: pd.DataFrame) -> dict:
+    """The plan's figures that its frames determine (``plan.kpis`` adds what only the solver knew)."""
+    demand_kg = float(stops["demand_kg"].sum())
+    delivered_kg = float(routes["quantity_kg"].sum())
 
     def served_by(key: str) -> dict[str, float]:
         share = {}
@@ -445,13 +471,9 @@ def _kpis(result: DayResult, routes, legs, stops, unserved, depot_frame, transfe
     return {
         "drop_points": len(stops),
         "depots": len(depot_frame),
-        "depots_open": int((~depot_frame["closed"]).sum()),
-        "vehicles_available": len(result.problem.vehicles),
+        "depots_open": int((~depot_frame["closed"].astype(bool)).sum()),
         "vehicles_used": int(routes["vehicle_id"].nunique()),
-        "vehicles_lent": len({loan.vehicle_id for loan in result.loans}),
-        "trips": len(result.trips),
         "km": round(float(legs["leg_km"].sum()), 1),
-        "hours": round(sum(last - first for first, last in days.values()) / 3600, 1),
         "demand_kg": round(demand_kg, 1),
         "delivered_kg": round(delivered_kg, 1),
         "unserved_kg": round(float(unserved["quantity_kg"].sum()), 1),
@@ -459,19 +481,8 @@ def _kpis(result: DayResult, routes, legs, stops, unserved, depot_frame, transfe
         "served_share_by_locality": served_by("locality"),
         "served_share_by_zone": served_by("zone"),
         "fairness_by_grade": fairness_by_grade(wards),
-        "fair_share": {f"{locality} / {grade}": round(share, 4)
-                       for (locality, grade), share in result.fair_share.items()},
         "unserved_kg_by_reason": {str(k): round(float(v), 1)
                                   for k, v in unserved.groupby("reason_code")["quantity_kg"].sum().items()},
         "transfers_kg": transfers_by_locality(transfers),
-        "approximate_legs": int(legs["approximate"].sum()),
-        "assignment": {"level": result.assignment.level, "objective": result.assignment.objective,
-                       "best_bound": result.assignment.best_bound, "gap": result.assignment.gap,
-                       "status": result.assignment.status, "solve_time_s": round(result.assignment.solve_time_s, 2),
-                       "backend": result.assignment.backend,
-                       "cut_by_time_limit": result.assignment.cut_by_time_limit},
-        "routing": {"rounds": result.rounds, "solve_time_s": round(result.solve_time_s, 2),
-                    "strategy": result.strategy, "stopped_by": result.stopped_by,
-                    "cut_by_time_limit": result.cut_by_time_limit},
-        "cut_by_time_limit": result.cut_by_time_limit,
+        "approximate_legs": int(legs["approximate"].astype(bool).sum()),
     }

@@ -12,6 +12,9 @@ and every variant in parallel, in local processes or on a Dask cluster (:mod:`.r
     comparison = W.run_variants(base, variants, options=PlanOptions(time_limit_s=60))
     comparison.write("output/whatif")
 
+:func:`run_incidents` re-plans a morning plan after incidents during the day (:mod:`.midday`: a truck breaks
+down at 10:00, a ward is sealed at 11:00).
+
 :func:`travel_table` (from :mod:`optimizer.network.travel`) shows the detour a road closure causes.
 """
 
@@ -44,6 +47,7 @@ from optimizer.whatif.compare import (
     plan_figures,
     vehicle_figures,
 )
+from optimizer.whatif.midday import Incident, breakdown, replan_incident, run_incidents, sealed
 from optimizer.whatif.runners import run_variants
 from optimizer.whatif.variants import check_variants, load_variants, parse_variants
 
@@ -53,4 +57,5 @@ __all__ = [
     "load_variants", "parse_variants", "check_variants", "run_variants",
     "Comparison", "compare", "plan_figures", "vehicle_figures",
     "depot_closure_sweep", "demand_sweep", "fleet_sweep", "demand_fleet_grid", "travel_table",
+    "Incident", "breakdown", "sealed", "replan_incident", "run_incidents",
 ]
