@@ -18,7 +18,7 @@ from optimizer.clock import parse_hhmm
 from optimizer.parallel import run_jobs
 from optimizer.plan import Plan, PlanOptions
 from optimizer.replan import Event, Replan, Request, earlier_plan, replan
-from optimizer.replan.state import trip_times
+from optimizer.replan.state import EarlierPlan, trip_times
 from optimizer.scenario.model import Scenario
 from optimizer.whatif.changes import Change, ChangeError, CloseRoad, _resolve_ward, derive, materialise
 
@@ -47,18 +47,20 @@ class Incident:
     requests: tuple[Request, ...] = ()
 
 
-def breakdown(plan: Plan, *, at: str, capacity_kg: float = 5000.0, vehicle_id: str | None = None) -> Incident:
-    """A vehicle breaks down at ``at``: ``vehicle_id``, or the first vehicle (by id) of ``capacity_kg`` that is on
-    a trip of ``plan`` at that time (the case that loses a load on board)."""
+def breakdown(plan: Plan | EarlierPlan, *, at: str, capacity_kg: float = 5000.0, vehicle_id: str | None = None) -> Incident:
+    """A vehicle breaks down at ``at``: ``vehicle_id``, or among the vehicles on a trip of ``plan`` at that time
+    with stops still ahead (the case that loses a load on board) the first (by id) of the capacity nearest
+    ``capacity_kg``."""
     at_s = parse_hhmm(at)
     if vehicle_id is None:
-        on_trip = sorted(t.vehicle_id for t in trip_times(earlier_plan(plan)).values()
-                         if t.load_start_s <= at_s < t.end_s)
+        earlier = plan if isinstance(plan, EarlierPlan) else earlier_plan(plan)
+        started = {(t.vehicle_id, t.trip) for t in trip_times(earlier).values() if t.load_start_s <= at_s}
+        ahead = plan.routes[plan.routes["departure_s"] > at_s]
+        on_trip = sorted({v for v, t in zip(ahead["vehicle_id"], ahead["trip"]) if (v, int(t)) in started})
+        if not on_trip:
+            raise ChangeError(f"no vehicle is on a trip with stops ahead at {at}", "breakdown.at")
         capacity = dict(zip(plan.routes["vehicle_id"], plan.routes["capacity_kg"]))
-        matches = [v for v in on_trip if abs(capacity[v] - capacity_kg) < 1e-6]
-        if not matches:
-            raise ChangeError(f"no {capacity_kg:g} kg vehicle is on a trip at {at}", "breakdown.capacity_kg")
-        vehicle_id = matches[0]
+        vehicle_id = min(on_trip, key=lambda v: (abs(capacity[v] - capacity_kg), v))
     return Incident(f"{vehicle_id} breaks down at {at}", at,
                     events=(Event("breakdown", at_s, 0, vehicle_id=vehicle_id, note="what-if"),))
 
