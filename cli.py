@@ -481,7 +481,8 @@ def replan(plan_dir, at, delivered, events, requests, close_road, scenario_dir, 
     at_s = _at(at)
     earlier = read_plan(plan_dir)
     loaded = plan_scenario(earlier, scenario_dir, strict=strict)
-    reports = read_delivered(delivered, planned=earlier.planned(), strict=strict) if delivered else []
+    reports = read_delivered(delivered, planned=earlier.planned(), commodities=loaded.commodities,
+                                  strict=strict) if delivered else []
     happened = read_events(events, vehicles=[v.id for v in loaded.vehicles()], depots=[d.id for d in loaded.depots],
                            commodities=loaded.commodities, strict=strict) if events else []
     asked = read_requests(requests, scenario=loaded, strict=strict) if requests else []

@@ -34,7 +34,7 @@ from optimizer.clock import parse_hhmm
 from optimizer.errors import Problem
 
 __all__ = ["Table", "Row", "read_csv_table", "InputLimits", "DEFAULT_LIMITS", "decode_text", "parse_toml", "fold_text", "parse_number",
-           "read_number", "capped_list", "TRUE_WORDS", "FALSE_WORDS", "IGNORED_PREFIXES", "MAX_LISTED_AMBIGUOUS"]
+           "read_number", "capped_list", "split_words", "ward_id_text", "TRUE_WORDS", "FALSE_WORDS", "IGNORED_PREFIXES", "MAX_LISTED_AMBIGUOUS"]
 
 #: Cell values read as true / false by :meth:`Row.flag` (after :func:`fold_text`).
 TRUE_WORDS = frozenset({"true", "1", "yes", "y", "x", "co", "t"})
@@ -193,6 +193,18 @@ def read_number(raw: str, *, decimal_comma: bool, unit: str = "") -> tuple[float
     value, other = (decimal, grouped) if separator == "." or decimal_comma else (grouped, decimal)
     shown, meant = _format_number(value), _format_number(other)
     return value, f"'{raw}' read as {shown}{unit}; write {meant} if you meant {meant}{unit}"
+
+
+def ward_id_text(raw: str) -> str:
+    """GSO codes as text; ``5110101.0`` (a spreadsheet turned it into a number) → ``5110101``."""
+    text = str(raw).strip()
+    match = re.fullmatch(r"(\d+)\.0*", text)
+    return match[1] if match else text
+
+
+def split_words(raw: str) -> tuple[str, ...]:
+    """Lower-case items of a list cell separated by ``;``, ``,``, ``|`` or spaces (``truck; motorbike``)."""
+    return tuple(p for p in re.split(r"[;,|\s]+", raw.strip().lower()) if p)
 
 
 def capped_list(items: Sequence[str], limit: int) -> str:

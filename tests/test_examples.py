@@ -10,6 +10,7 @@ import pytest
 
 from optimizer.network import load_network
 from optimizer.plan import PlanOptions, validate_scenario
+from optimizer.replan import reports
 from optimizer.scenario import io as scenario_io
 from optimizer.scenario import load_scenario
 from optimizer.whatif import load_variants
@@ -48,6 +49,9 @@ def test_every_column_the_readers_know_is_documented():
         "zones.csv": scenario_io.ZONE_COLUMNS + scenario_io.ZONE_OPTIONAL,
         "demand_points.csv": scenario_io.POINT_COLUMNS + scenario_io.POINT_OPTIONAL + ["demand_rice_kg"],
         "closures.csv": scenario_io.CLOSURE_COLUMNS + scenario_io.CLOSURE_OPTIONAL,
+        "delivered.csv": reports.DELIVERED_COLUMNS + reports.DELIVERED_OPTIONAL + ["rice_kg", "note"],
+        "events.csv": reports.EVENT_COLUMNS + reports.EVENT_OPTIONAL + ["rice_kg", "note"],
+        "requests.csv": reports.REQUEST_COLUMNS + reports.REQUEST_OPTIONAL + ["rice_kg", "note"],
     }
     for file, columns in expected.items():
         assert set(columns) <= doc[file], f"{file}: not documented: {set(columns) - doc[file]}"

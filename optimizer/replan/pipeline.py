@@ -127,6 +127,10 @@ def replan(earlier: EarlierPlan, *, scenario: Scenario, at_s: int, deliveries: S
         raise InputError([Problem(f"{len(missing)} stop(s) of the plan are not drop points of the scenario "
                                   f"(e.g. {missing[0]}): re-plan with the plan's own scenario", str(earlier.folder),
                                   field="stops")])
+    clash = [Problem(f"'{r.id}' is a drop point's id: give the request an id of its own", "requests.csv", r.row, "id")
+             for r in requests if r.id in points]
+    if clash:
+        raise InputError(clash)
     on_board = {s.stop_id for v in state.vehicles.values() for s in v.tail} | {
         v.next_stop for v in state.vehicles.values() if v.next_stop}
     located = locate(list(now.depots), [points[s] for s in sorted(on_board)], networks, lambda *a, **k: None)

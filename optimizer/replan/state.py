@@ -31,6 +31,9 @@ from optimizer.errors import InputError, Problem
 from optimizer.plan.model import Plan
 from optimizer.replan.reports import Delivery, Event
 
+#: How much more than planned a reported weight may be (a scale's rounding) before it is refused.
+KG_TOLERANCE = 0.5
+
 #: Status of a kept visit in :attr:`DayState.kept`.
 KEPT_STATUSES = ("done", "reported", "next")
 
@@ -200,10 +203,17 @@ def _reports_by_visit(deliveries: Sequence[Delivery]) -> dict[tuple[str, int, st
 
 
 def _visit_kg(row: Mapping, commodities: Sequence[str], report: Delivery | None) -> dict[str, float]:
-    """Kilograms per commodity a visit delivered: as reported, else as planned."""
-    if report is not None and report.kg:
-        return {c: float(report.kg.get(c, 0.0)) for c in commodities}
-    return {c: float(row[f"{c}_kg"]) for c in commodities}
+    """Kilograms per commodity a visit delivered: as reported (a commodity not reported: as planned), never more
+    than the vehicle carried for the stop."""
+    planned = {c: float(row[f"{c}_kg"]) for c in commodities}
+    if report is None:
+        return planned
+    over = [c for c in commodities if report.kg.get(c, 0.0) > planned[c] + KG_TOLERANCE]
+    if over:
+        c = over[0]
+        raise InputError([Problem(f"{report.kg[c]:g} kg reported, but the plan loaded {planned[c]:g} kg of {c} for "
+                                  f"{report.stop_id} on this trip", "delivered.csv", report.row, f"{c}_kg")])
+    return {c: float(report.kg.get(c, planned[c])) for c in commodities}
 
 
 def day_state(plan: EarlierPlan, *, at_s: int, deliveries: Sequence[Delivery] = (), events: Sequence[Event] = (),
@@ -247,8 +257,8 @@ def day_state(plan: EarlierPlan, *, at_s: int, deliveries: Sequence[Delivery] = 
         due += walk.due
         if walk.lost_kg:
             lost[vehicle_id] = walk.lost_kg
-        for depot, kg in walk.loaded.items():
-            for c, value in kg.items():
+        for depot, loaded in walk.loaded.items():
+            for c, value in loaded.items():
                 stock[depot][c] = stock[depot].get(c, 0.0) - value
     columns = [*plan.routes.columns, "status"]
     return DayState(

@@ -77,7 +77,6 @@ import dataclasses
 import datetime as dt
 import json
 import math
-import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -123,23 +122,14 @@ from optimizer.tables import (
     parse_number,
     parse_toml,
     read_csv_table,
+    split_words,
+    ward_id_text,
 )
 
 __all__ = ["load_scenario"]
 
 _LOCALITY_BY_FOLD = {fold_text(code): code for code in LOCALITY_CODES}
 _LOCALITY_BY_FOLD.update({fold_text(vn): code for code, vn in datasets.LOCALITIES.items()})
-
-
-def _ward_id_text(raw: str) -> str:
-    """GSO codes as text; ``5110101.0`` (a spreadsheet turned it into a number) → ``5110101``."""
-    text = str(raw).strip()
-    match = re.fullmatch(r"(\d+)\.0*", text)
-    return match[1] if match else text
-
-
-def _split_profiles(raw: str) -> tuple[str, ...]:
-    return tuple(p for p in re.split(r"[;,|\s]+", raw.strip().lower()) if p)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -444,9 +434,9 @@ def _read_zones(folder: Path, problems: list[Problem], strict: bool) -> list[tup
         return []
     zones = []
     for row in table.iter_rows(problems):
-        ward_id = _ward_id_text(row.identifier("ward_id"))
+        ward_id = ward_id_text(row.identifier("ward_id"))
         grade = fold_text(row.text("grade", required=True))
-        forbidden = _split_profiles(row.text("forbidden_profiles"))
+        forbidden = split_words(row.text("forbidden_profiles"))
         if row.bad:
             continue
         zones.append((Zone(ward_id=ward_id, grade=grade, forbidden_profiles=forbidden, ward_name=row.text("ward_name")),
@@ -476,7 +466,7 @@ def _read_points(
     out = []
     for row in table.iter_rows(problems):
         point_id = row.identifier("id")
-        ward_id = _ward_id_text(row.identifier("ward_id"))
+        ward_id = ward_id_text(row.identifier("ward_id"))
         lon = row.number("lon", thousands=False)
         lat = row.number("lat", thousands=False)
         demand = {c[len("demand_"):-len("_kg")]: row.number(c, required=False, default=0.0) for c in demand_columns}
@@ -528,7 +518,7 @@ def _read_closures(folder: Path, problems: list[Problem], strict: bool) -> list[
         if row.bad:
             continue
         closure_kind: Literal["osm_id", "name"] = "osm_id" if kind == "osm_id" else "name"
-        closures.append((Closure(closure_kind, value, _split_profiles(row.text("profiles")), row.text("label")),
+        closures.append((Closure(closure_kind, value, split_words(row.text("profiles")), row.text("label")),
                          row.line))
 
     path = folder / CLOSURES_GEOJSON
@@ -556,7 +546,7 @@ def _read_closures(folder: Path, problems: list[Problem], strict: bool) -> list[
                 if not geom.is_valid:
                     geom = shapely.make_valid(geom)
                 profiles = props.get("profiles") or ""
-                profiles = _split_profiles(profiles if isinstance(profiles, str) else ";".join(map(str, profiles)))
+                profiles = split_words(profiles if isinstance(profiles, str) else ";".join(map(str, profiles)))
                 label = str(props.get("label") or props.get("name") or "")
                 closures.append((Closure("polygon", geom, profiles, label), number))
     return closures
