@@ -167,6 +167,7 @@ def merge_plans(earlier: EarlierPlan, *, state: DayState, tails: Mapping[str, Ta
                 transfers=transfers, vehicles=vehicles, settings=settings,
                 cut_by_time_limit=bool(rest.cut_by_time_limit) if rest is not None else False)
     plan.kpis = _kpis(plan, rest, state, tails, requests, at_s)
+    settings["replan"].update(plan.kpis["replan"])  # plan.json keeps the settings, not these counts' kpis
     return plan
 
 
@@ -192,7 +193,7 @@ def _kpis(plan: Plan, rest: Plan | None, state: DayState, tails, requests, at_s:
     broken = [v for v, s in state.vehicles.items() if s.status == "broken"]
     return {
         **frame_kpis(plan.routes, plan.legs, plan.stops, plan.unserved, plan.depots, plan.transfers, plan.wards),
-        "vehicles_available": len(plan.vehicles) - len(broken),
+        "vehicles_available": len(plan.vehicles),  # a vehicle that broke down worked part of the day
         "vehicles_lent": int(plan.transfers.loc[plan.transfers["kind"] == "vehicle", "vehicle_id"].nunique())
         if len(plan.transfers) else 0,
         "trips": len(trips),
