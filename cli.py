@@ -236,6 +236,14 @@ def network_info(osm, profile, config, excluded, close_osm_id, close_name, close
 # ---------------------------------------------------------------------------------------- scenario
 
 _scenario_argument = click.argument("scenario_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
+def _sheet_options(command):
+    """``--lang`` and ``--offline`` of the commands that write a plan set (sheets and map)."""
+    command = click.option("--offline", is_flag=True,
+                           help="Self-contained map: no internet, no tile server needed.")(command)
+    return click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+                        help="Language of maps and dispatch sheets.")(command)
+
+
 _strict_option = click.option(
     "--strict", is_flag=True,
     help="Numbers that look written with thousands separators (55.000, \"1,500\") in the scenario's CSV files "
@@ -401,9 +409,7 @@ def route(scenario_dir, out, strict, lang, quiet, **kwargs):
 @click.option("--date", help="Planning day YYYY-MM-DD (default: the scenario's).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (default: output/<date>)." + _out_help)
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
-              help="Language of maps and dispatch sheets.")
-@click.option("--offline", is_flag=True, help="Self-contained map: no internet, no tile server needed.")
+@_sheet_options
 @_strict_option
 @_quiet_option
 @_reported
@@ -468,9 +474,7 @@ def _at(value: str) -> int:
               help="Output folder of the new plan set." + _out_help)
 @click.option("--engine", type=click.Choice(ENGINES), help="Routing engine (default: the earlier plan's).")
 @click.option("--workers", type=click.IntRange(min=1), help="Processes (default: one per core).")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
-              help="Language of maps and dispatch sheets.")
-@click.option("--offline", is_flag=True, help="Self-contained map: no internet, no tile server needed.")
+@_sheet_options
 @_strict_option
 @_quiet_option
 @_reported
