@@ -11,6 +11,7 @@ import pandas as pd
 import shapely
 
 from optimizer.errors import InputError
+from optimizer.tables import fold_text
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 ROADS_FILE = DATA_DIR / "osm_roads_nha_trang_2021-05.gpkg"
@@ -112,3 +113,39 @@ def read_corridor() -> gpd.GeoDataFrame:
 def read_pois() -> gpd.GeoDataFrame:
     """OSM points of interest of Nha Trang (supermarkets, markets, malls, hospitals, ...)."""
     return read_vector(POIS_FILE, required=["osm_id", "fclass", "name"])
+
+
+#: Ward-type words a person may leave out of a ward's name (after :func:`~optimizer.tables.fold_text`).
+WARD_PREFIXES = ("phuong ", "xa ", "thi tran ", "tt ", "p. ", "x. ")
+
+
+def _short_ward_name(name: str) -> str:
+    folded = fold_text(name)
+    for prefix in WARD_PREFIXES:
+        if folded.startswith(prefix):
+            return folded[len(prefix):]
+    return folded
+
+
+def ward_id_of(value: object) -> str:
+    """A ward id (GSO commune code) from an id or a name (``Phường Vĩnh Hải``, ``Vinh Hai``).
+
+    Raises
+    ------
+    ValueError
+        The name is unknown, or ambiguous (the message lists the candidates).
+    """
+    wards = read_wards()
+    text = str(value).strip()
+    if text in set(wards["ward_id"]):
+        return text
+    full = wards[wards["ward_vn"].astype(str).map(fold_text) == fold_text(text)]
+    if len(full) == 1:
+        return str(full["ward_id"].iloc[0])
+    hits = wards[wards["ward_vn"].astype(str).map(_short_ward_name) == _short_ward_name(text)]
+    if len(hits) == 1:
+        return str(hits["ward_id"].iloc[0])
+    if len(hits) > 1:
+        options = ", ".join(f"{r.ward_vn} ({r.ward_id}, {r.locality})" for r in hits.itertuples())
+        raise ValueError(f"ward '{value}' is ambiguous: {options}; give the ward id or the full name")
+    raise ValueError(f"unknown ward '{value}' (a GSO commune code or a name of the 67 wards)")

@@ -438,9 +438,10 @@ def _request_ward(row: Row, lon: float | None, lat: float | None) -> str:
             row.problem(f"unknown ward id '{named}' (a GSO code of Nha Trang, Ninh Hòa or Vạn Ninh)", "ward_id")
             return ""
     elif row.text("ward"):
-        named = _ward_by_name(row.text("ward"))
-        if not named:
-            row.problem(f"no ward named '{row.text('ward')}' in Nha Trang, Ninh Hòa or Vạn Ninh", "ward")
+        try:
+            named = datasets.ward_id_of(row.text("ward"))
+        except ValueError as exc:
+            row.problem(str(exc), "ward")
             return ""
     if lon is None or lat is None:
         if not named:
@@ -454,17 +455,6 @@ def _request_ward(row: Row, lon: float | None, lat: float | None) -> str:
         row.problem(f"the position is in {names[found]}, not in {names[named]}", "ward_id" if
                     row.text("ward_id") else "ward")
     return found
-
-
-def _ward_by_name(name: str) -> str:
-    """Ward id of a name (``Phường Vĩnh Hải``, ``vinh hai``); '' when none or several match."""
-    wards = datasets.read_wards()
-    folded = fold_text(name)
-    for candidates in (wards[[fold_text(w) == folded for w in wards["ward_vn"]]],
-                       wards[[fold_text(w).split(" ", 1)[-1] == folded for w in wards["ward_vn"]]]):
-        if len(candidates) == 1:
-            return str(candidates["ward_id"].iloc[0])
-    return ""
 
 
 def ward_at(lon: float, lat: float) -> str:

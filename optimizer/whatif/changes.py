@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import pandas as pd
 import shapely
 
 from optimizer import datasets
@@ -55,41 +54,12 @@ class ChangeError(Exception):
 # --------------------------------------------------------------------------------------------------
 
 
-_WARD_PREFIXES = ("phuong ", "xa ", "thi tran ", "tt ", "p. ", "x. ")
-
-
-def _ward_table() -> pd.DataFrame:
-    wards = datasets.read_wards()
-    return pd.DataFrame({"ward_id": wards["ward_id"].astype(str), "ward": wards["ward_vn"].astype(str),
-                         "locality": wards["locality"].astype(str)})
-
-
 def _resolve_ward(value: Any, field_name: str) -> str:
-    """A ward id (GSO commune code) from an id or a name (``Phường Vĩnh Hải``, ``Vinh Hai``)."""
-    table = _ward_table()
-    text = str(value).strip()
-    if text in set(table["ward_id"]):
-        return text
-    wanted = fold_text(text)
-    full = table[table["ward"].map(fold_text) == wanted]
-    if len(full) == 1:
-        return str(full["ward_id"].iloc[0])
-
-    def short(name: str) -> str:
-        folded = fold_text(name)
-        for prefix in _WARD_PREFIXES:
-            if folded.startswith(prefix):
-                return folded[len(prefix):]
-        return folded
-
-    wanted_short = short(text)
-    hits = table[table["ward"].map(short) == wanted_short]
-    if len(hits) == 1:
-        return str(hits["ward_id"].iloc[0])
-    if len(hits) > 1:
-        options = ", ".join(f"{r.ward} ({r.ward_id}, {r.locality})" for r in hits.itertuples())
-        raise ChangeError(f"ward '{value}' is ambiguous: {options}; give the ward id or the full name", field_name)
-    raise ChangeError(f"unknown ward '{value}' (a GSO commune code or a name of the 67 wards)", field_name)
+    """A ward id (GSO commune code) from an id or a name (:func:`optimizer.datasets.ward_id_of`)."""
+    try:
+        return datasets.ward_id_of(value)
+    except ValueError as exc:
+        raise ChangeError(str(exc), field_name) from None
 
 
 def _resolve_locality(value: Any, field_name: str) -> str:
