@@ -21,12 +21,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from optimizer.clock import parse_hhmm
 from optimizer.demand import drop_points
 from optimizer.errors import InputError, OptimizerError, OutputError
-from optimizer.files import reserve_folder, write_csv
+from optimizer.files import reserve_folder, staged_folder, write_csv
 from optimizer.network import Closure, closures_from_geojson, load_network, load_network_settings
 from optimizer.outputs.report import write_assignment_files, write_outputs, write_route_files
 from optimizer.outputs.resources import labels
 from optimizer.outputs.summary import summary_text
 from optimizer.outputs.webmap import map_copy_name, render_map
+from optimizer.period import Calendar, default_calendar, plan_period, read_calendar
+from optimizer.period.calendar import MAX_DAYS
+from optimizer.period.report import DayWriter, write_period_files
 from optimizer.plan import DEFAULT_TIME_LIMIT_S, PlanOptions, plan_assignment, run_plan, validate_scenario
 from optimizer.replan import plan_options, plan_scenario, read_delivered, read_events, read_plan, read_requests
 from optimizer.replan import replan as replan_day
@@ -507,6 +510,84 @@ def replan(plan_dir, at, delivered, events, requests, close_road, scenario_dir, 
                + ", ".join(f"{counts.get(c, 0)} {c}" for c in ("added", "removed", "moved", "retimed"))
                + f" (changes.csv); wrote {out}/ (the same files as plan, sheets marked as replacing those of {at})")
     return EXIT_PARTIAL if len(again.plan.unserved) else EXIT_OK
+
+
+# -------------------------------------------------------------------------------------------- period
+
+#: Effort of each day's search in a period: 14 days × a third of the day's stops plan in minutes, and the
+#: deliveries are already at the fleet's ceiling at this effort (benchmarks/period.py).
+PERIOD_EFFORT = 0.3
+
+
+def _print_period(result) -> None:
+    days = result.days
+    shown = pd.DataFrame({
+        "date": days["date"], "points": days["points_due"], "due": days["due_kg"].map(lambda v: f"{v / 1000:,.1f} t"),
+        "delivered": days["delivered_kg"].map(lambda v: f"{v / 1000:,.1f} t"),
+        "stock (evening)": days["stock_end_kg"].map(lambda v: f"{v / 1000:,.0f} t"),
+        "worst ward": days["worst_ward"], "days without": days["worst_ward_days"]})
+    click.echo(shown.to_string(index=False))
+    n = result.calendar.max_days_without
+    late = result.wards[result.wards["days_since_delivery"] >= n]
+    click.echo(f"every ward received food at least every {n} days" if not len(late) else
+               f"{late['ward_id'].nunique()} ward(s) went {n} days or more without a delivery (period.csv)")
+    cut = days[days["cut_by_time_limit"]]["date"].tolist()
+    if cut:
+        click.echo(f"warning: the plans of {', '.join(cut)} were cut by the time limit: they may differ on another run")
+    hungry = result.wards_without_food()
+    for row in hungry.itertuples():
+        click.echo(f"  went without: {row.ward} ({row.locality}) {row.days} day(s) {row.first}–{row.last}, "
+                   f"{row.short_kg / 1000:,.1f} t, because: {row.reasons or 'not due'}")
+
+
+@main.command()
+@_scenario_argument
+@click.option("--days", type=click.IntRange(min=1, max=MAX_DAYS), help="Days to plan (default: the calendar's).")
+@click.option("--calendar", "calendar_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Calendar TOML: cycles, each day's changes, resupply (default: the embedded 26/07–08/08/2021 "
+                   "period for the default day; for a scenario folder, 7 days from its date with 3-day cycles "
+                   "and no changes).")
+@click.option("--delivered-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Folder of the drivers' reports, <YYYY-MM-DD>.csv per day: what was not delivered is due first "
+                   "the next day.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/period"),
+              show_default=True, help="Output folder." + _out_help)
+@click.option("--effort", type=click.FloatRange(min=0.05, max=4), default=PERIOD_EFFORT, show_default=True,
+              help="Search budget of each day relative to a single day's plan.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Same inputs and seed, same period.")
+@click.option("--engine", type=click.Choice(ENGINES), default="portfolio", show_default=True, help="Routing engine.")
+@click.option("--workers", type=click.IntRange(min=1), help="Processes (default: one per core).")
+@click.option("--time-limit", "time_limit", type=click.FloatRange(min=1), default=DEFAULT_TIME_LIMIT_S,
+              show_default=True, help="Safety cap of each day's solve in seconds.")
+@_sheet_options
+@_strict_option
+@_quiet_option
+@_reported
+def period(scenario_dir, days, calendar_file, delivered_dir, out, effort, seed, engine, workers, time_limit, lang,
+           offline, strict, quiet):
+    """Plan a lockdown period day after day: only the drop points due each day (delivery cycles), what was not
+    delivered due first the next day, stock carried over, the calendar's changes and resupply; one plan folder
+    per day plus period.csv, days.csv, the period map and chart in --out."""
+    loaded = load_scenario(scenario_dir, strict=strict)
+    if calendar_file is not None:
+        calendar = read_calendar(calendar_file, scenario=loaded)
+    elif scenario_dir is None:
+        calendar = default_calendar(loaded)
+    else:
+        calendar = Calendar(start=loaded.date, days=7)
+    calendar = calendar.with_days(days or calendar.days)
+    options = PlanOptions(effort=effort, seed=seed, engine=engine, workers=workers or os.cpu_count() or 1,
+                          time_limit_s=time_limit)
+    with reserve_folder(out), _Steps(quiet=quiet) as steps, staged_folder(out) as staging:
+        with DayWriter(staging, lang=lang, offline=offline, workers=2) as writer:
+            result = plan_period(loaded, calendar, options=options, delivered_dir=delivered_dir, strict=strict,
+                                 on_day=writer, progress=steps)
+            steps("outputs")
+            write_period_files(result, staging, lang=lang)
+    _print_period(result)
+    click.echo(f"wrote {out}/ (one plan folder per day, period.csv, days.csv, stock.csv, without_food.csv, "
+               "period.json, period_map.png, period_chart.png)")
+    return EXIT_PARTIAL if result.wards["short_kg"].sum() > 0 else EXIT_OK
 
 
 # ------------------------------------------------------------------------------------------- what-if

@@ -18,6 +18,8 @@ ROADS_FILE = DATA_DIR / "osm_roads_nha_trang_2021-05.gpkg"
 CORRIDOR_FILE = DATA_DIR / "national_roads_khanh_hoa.geojson"
 WARDS_FILE = DATA_DIR / "wards_3localities_population.geojson"
 POIS_FILE = DATA_DIR / "osm_pois_nha_trang_2021-05.geojson"
+#: The embedded default period's calendar (``cli.py period``).
+DEFAULT_PERIOD_FILE = DATA_DIR / "default_period.toml"
 
 #: Locality codes used everywhere, with their Vietnamese names.
 LOCALITIES = {"Nha Trang": "Nha Trang", "Ninh Hoa": "Ninh Hòa", "Van Ninh": "Vạn Ninh"}

@@ -77,6 +77,12 @@ def run_jobs(function: Callable[..., Any], jobs: Sequence[tuple], *, workers: in
             raise
 
 
+def background_pool(workers: int = 1) -> ProcessPoolExecutor:
+    """A pool of ``workers`` local processes for work done beside the main computation (e.g. writing a day's
+    files while the next day is planned); its workers run everything in-process."""
+    return ProcessPoolExecutor(workers, mp_context=_context(), initializer=mark_single_process)
+
+
 def _connect(address: Any) -> tuple[Client, bool]:
     """A client of the cluster at ``address`` and whether it is ours to close."""
     if isinstance(address, Client):

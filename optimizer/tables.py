@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from optimizer.clock import parse_hhmm
-from optimizer.errors import Problem
+from optimizer.errors import InputError, Problem
 
 __all__ = ["Table", "Row", "read_csv_table", "InputLimits", "DEFAULT_LIMITS", "decode_text", "parse_toml", "fold_text", "parse_number",
            "read_number", "capped_list", "split_words", "ward_id_text", "TRUE_WORDS", "FALSE_WORDS", "IGNORED_PREFIXES", "MAX_LISTED_AMBIGUOUS"]
@@ -112,6 +112,23 @@ def decode_text(data: bytes, file: str, problems: list[Problem]) -> str | None:
         )
         return None
     return unicodedata.normalize("NFC", text)
+
+
+def read_text_file(path: Path, *, what: str) -> str:
+    """The text of a file a planner wrote (:func:`decode_text`).
+
+    Raises
+    ------
+    InputError
+        ``<what> not found`` naming the file, or the decoding problem with its line.
+    """
+    if not path.is_file():
+        raise InputError(f"{what} not found", file=path)
+    problems: list[Problem] = []
+    text = decode_text(path.read_bytes(), str(path), problems)
+    if text is None:
+        raise InputError(problems)
+    return text
 
 
 def parse_toml(text: str, file: str, problems: list[Problem]) -> dict[str, Any] | None:

@@ -248,11 +248,11 @@ def check_replan(earlier: Any, new: Any, *, at_s: int, not_delivered: set = froz
                 errors.append(f"{key}: new visit arrives at {r['arrival_s']}, before the re-plan time {at_s}")
         if key[0] in broken and r["arrival_s"] >= broken[key[0]]:
             errors.append(f"{key}: vehicle broke down at {broken[key[0]]}")
-    errors += _check_day_frames(new)
+    errors += check_day_frames(new)
     return errors
 
 
-def _check_day_frames(plan: Any) -> list[str]:
+def check_day_frames(plan: Any) -> list[str]:
     """A whole day's dispatch rows: order and timing per vehicle, capacity per trip, curfew, demand and stock."""
     errors: list[str] = []
     routes = plan.routes.sort_values(["vehicle_id", "trip", "seq"])

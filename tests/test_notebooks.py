@@ -47,7 +47,7 @@ def test_notebook_runs_without_error(notebook, monkeypatch):
 
 
 def test_notebooks_are_committed_with_the_outputs_of_a_full_run():
-    assert len(NOTEBOOKS) == 5
+    assert len(NOTEBOOKS) == 6
     for path in NOTEBOOKS:
         book = nbformat.read(path, as_version=4)
         code = [cell for cell in book.cells if cell.cell_type == "code"]

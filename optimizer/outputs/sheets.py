@@ -17,6 +17,7 @@ sheet adds up when checked by hand.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -226,8 +227,20 @@ def _loan_html(plan: Plan, vehicle_id: str, to_depot: str, trip: int, text: Mapp
     return f"<p class='lent'><b>{html.escape(words)}</b></p>"
 
 
+def _of_vehicle(plan: Plan, vehicle_id: str) -> Plan:
+    """The plan cut down to one vehicle's rows (a sheet looks its rows up many times: the whole day's frames
+    would be scanned for each)."""
+    def mine(frame):
+        return frame[frame["vehicle_id"].astype(str) == str(vehicle_id)] if "vehicle_id" in frame.columns else frame
+
+    legs = pd.DataFrame(mine(plan.legs).drop(columns="geometry", errors="ignore"))  # a sheet draws no line
+    return dataclasses.replace(plan, routes=mine(plan.routes), legs=legs, transfers=mine(plan.transfers),
+                               vehicles=mine(plan.vehicles))
+
+
 def _sheet_body(plan: Plan, vehicle_id: str, f: Fmt, text: Mapping[str, str]) -> str:
     """One vehicle's sheet as a ``<section>``."""
+    plan = _of_vehicle(plan, vehicle_id)
     trips = _trips(plan, vehicle_id)
     home = _home(plan, vehicle_id)
     parts = [

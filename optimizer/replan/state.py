@@ -202,7 +202,7 @@ def _reports_by_visit(deliveries: Sequence[Delivery]) -> dict[tuple[str, int, st
     return {(d.vehicle_id, d.trip, d.stop_id): d for d in deliveries}
 
 
-def _visit_kg(row: Mapping, commodities: Sequence[str], report: Delivery | None) -> dict[str, float]:
+def visit_kg(row: Mapping, commodities: Sequence[str], report: Delivery | None) -> dict[str, float]:
     """Kilograms per commodity a visit delivered: as reported (a commodity not reported: as planned), never more
     than the vehicle carried for the stop."""
     planned = {c: float(row[f"{c}_kg"]) for c in commodities}
@@ -331,7 +331,7 @@ class _Walk:
         if report is None or not report.kg:
             self.kept.append({**row, "status": "done" if report is None else "reported"})
             return
-        kg = _visit_kg(row, self.commodities, report)  # as reported: what was not handed over goes back
+        kg = visit_kg(row, self.commodities, report)  # as reported: what was not handed over goes back
         short = {c: _planned_kg(row, self.commodities)[c] - kg[c] for c in self.commodities}
         self._load(str(row["depot_id"]), {c: -v for c, v in short.items()})
         self.kept.append({**row, **{f"{c}_kg": kg[c] for c in self.commodities},

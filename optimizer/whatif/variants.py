@@ -59,7 +59,7 @@ from optimizer.errors import InputError, Problem
 from optimizer.network import Closure, RoadNetwork, closed_edge_mask, closures_from_geojson, load_network
 from optimizer.plan import PlanOptions
 from optimizer.scenario.model import DEFAULT_REACH_KM, GRADES, VEHICLE_PROFILES, Scenario, VehicleType
-from optimizer.tables import decode_text, parse_toml
+from optimizer.tables import parse_toml, read_text_file
 from optimizer.whatif.changes import (
     BASE,
     RATION_FIELDS,
@@ -87,16 +87,16 @@ from optimizer.whatif.changes import (
 
 @dataclass
 class _Reader:
-    """Reads one ``[[variant]]`` table, collecting problems that name the file, the variant and the field."""
+    """Reads one table of changes, collecting problems that name the file, the table (``where``: ``variant 'name'
+    (#2)``, ``day 2021-07-29 (#3)``) and the field."""
 
     file: str
-    index: int
-    name: str
+    where: str
     folder: Path
     problems: list[Problem]
 
     def bad(self, field_name: str, message: str) -> None:
-        self.problems.append(Problem(f"variant '{self.name}' (#{self.index}): {message}", self.file, None, field_name))
+        self.problems.append(Problem(f"{self.where}: {message}", self.file, None, field_name))
 
     def table(self, value: Any, field_name: str, allowed: Sequence[str], required: Sequence[str] = ()) -> dict | None:
         if not isinstance(value, dict):
@@ -442,7 +442,7 @@ def _parse_variant(raw: Any, file: str, folder: Path, index: int, problems: list
         problems.append(Problem(f"variant #{index}: expected a table", file, None, "variant"))
         return None
     name = raw.get("name")
-    reader = _Reader(file, index, str(name) if name is not None else f"#{index}", folder, problems)
+    reader = _Reader(file, f"variant '{name if name is not None else f'#{index}'}' (#{index})", folder, problems)
     if not isinstance(name, str) or not name.strip():
         reader.bad("name", "every variant needs a name")
         name = f"#{index}"
@@ -453,8 +453,24 @@ def _parse_variant(raw: Any, file: str, folder: Path, index: int, problems: list
     if not isinstance(description, str):
         reader.bad("description", "expected text")
         description = ""
-    changes = [change for key, parse in _PARSERS.items() if key in raw for change in parse(reader, raw[key], key)]
+    changes = _changes(reader, raw)
     return Variant(name=name.strip(), changes=tuple(changes), description=description, source=file, index=index)
+
+
+def _changes(reader: _Reader, raw: dict[str, Any]) -> list[Change]:
+    """The changes of the keys of ``raw`` that have a parser, in the order they are applied."""
+    return [change for key, parse in _PARSERS.items() if key in raw for change in parse(reader, raw[key], key)]
+
+
+def parse_changes(raw: dict[str, Any], *, keys: Sequence[str], file: str, where: str, folder: Path,
+                  problems: list[Problem]) -> list[Change]:
+    """The changes of the ``keys`` (a subset of a variant's change keys) of one table of another file, e.g. a
+    day of a period's calendar; each problem names ``file``, ``where`` and the field. Other keys are the
+    caller's."""
+    unknown = sorted(set(keys) - set(_PARSERS))
+    if unknown:
+        raise ValueError(f"no change key(s) {', '.join(unknown)}")
+    return _changes(_Reader(file, where, folder, problems), {k: raw[k] for k in keys if k in raw})
 
 
 def _variant_tables(raw: dict[str, Any], file: str, problems: list[Problem]) -> list[Any]:
@@ -520,13 +536,7 @@ def load_variants(path: str | Path, *, base: Scenario | None = None) -> list[Var
         Naming the file, the variant and the field of every problem found.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError("variant file not found", file=path)
-    problems: list[Problem] = []
-    text = decode_text(path.read_bytes(), str(path), problems)
-    if text is None:
-        raise InputError(problems)
-    return parse_variants(text, file=path, folder=path.parent, base=base)
+    return parse_variants(read_text_file(path, what="variant file"), file=path, folder=path.parent, base=base)
 
 
 # --------------------------------------------------------------------------------------------------
