@@ -125,33 +125,21 @@ def _with_stock_and_points(scenario: Scenario, options: PlanOptions, stock: Mapp
     return dataclasses.replace(scenario, depots=depots, demand_points=points)
 
 
-def _received(plan: Plan, reports: Sequence[Delivery], commodities: Sequence[str]) -> dict[str, dict[str, float]]:
-    """Point id → commodity → kg it received: as planned, or as reported (refused and failed visits: nothing)."""
+def _handed_over(plan: Plan, reports: Sequence[Delivery], commodities: Sequence[str]
+                 ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """What each visit handed over — as planned, or as reported (refused and failed visits: nothing, the load goes
+    back to its depot) — summed per point (what it received) and per loading depot (what left its stock)."""
     by_visit = {(r.vehicle_id, r.trip, r.stop_id): r for r in reports}
-    out: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    received: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    taken: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for row in plan.routes.to_dict("records"):
         report = by_visit.get((row["vehicle_id"], int(row["trip"]), row["stop_id"]))
         if report is not None and report.status != "done":
             continue
         for commodity, kg in visit_kg(row, commodities, report).items():
-            out[row["stop_id"]][commodity] += kg
-    return {pid: dict(kg) for pid, kg in out.items()}
-
-
-def _taken(plan: Plan, received: Mapping[str, Mapping[str, float]], commodities: Sequence[str]
-           ) -> dict[str, dict[str, float]]:
-    """Depot → commodity → kg that left it for good: what the points received, each point's kilograms shared
-    over the depots that loaded them (a refused or failed load goes back to its depot)."""
-    columns = [f"{c}_kg" for c in commodities]
-    by_pair = plan.routes.groupby(["stop_id", "depot_id"])[columns].sum()
-    by_stop = plan.routes.groupby("stop_id")[columns].sum()
-    out: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for (stop_id, depot_id), row in by_pair.iterrows():
-        for c in commodities:
-            planned = float(by_stop.at[stop_id, f"{c}_kg"])
-            if planned > 0:
-                out[str(depot_id)][c] += received.get(str(stop_id), {}).get(c, 0.0) * float(row[f"{c}_kg"]) / planned
-    return {d: dict(kg) for d, kg in out.items()}
+            received[row["stop_id"]][commodity] += kg
+            taken[str(row["depot_id"])][commodity] += kg
+    return {k: dict(v) for k, v in received.items()}, {k: dict(v) for k, v in taken.items()}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -319,8 +307,8 @@ def plan_period(scenario: Scenario, calendar: Calendar, *, options: PlanOptions 
         reports_path = delivered_file(delivered_dir, date)
         reports = read_delivered(reports_path, planned=earlier_plan(plan).planned(), commodities=base.commodities,
                                  strict=strict) if reports_path else []
-        received = _received(plan, reports, base.commodities)
-        _take(stock, _taken(plan, received, base.commodities))
+        received, taken = _handed_over(plan, reports, base.commodities)
+        _take(stock, taken)
         evening = state.settle(k, received, {d.point.id: d.point.demand_kg for d in due}, cycle_of)
         rows = _book_wards(books, state, day, k, date, due, received, evening, _reason_by_ward(plan))
         _book_day(books, plan, k, date, due, rows, stock_start, added, _total(stock),

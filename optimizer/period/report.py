@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from concurrent.futures import Future
 from pathlib import Path
 
+import matplotlib
+import numpy as np
 from matplotlib.figure import Figure
 
 from optimizer import datasets
@@ -29,8 +31,8 @@ __all__ = ["DayWriter", "write_period", "write_period_files", "period_chart", "p
 #: Files of a period folder besides the day folders.
 PERIOD_FILES = ("period.csv", "days.csv", "stock.csv", "without_food.csv", "period.json", "period_map.png",
                 "period_chart.png")
-#: Colours of the longest time without a delivery: within the promise, at it, past it.
-_DAYS_COLOURS = ("#f7f7f7", "#fdd49e", "#fc8d59", "#b30000")
+#: Colour map of the longest time without a delivery (0 days pale … N days or more dark red).
+_DAYS_CMAP = "OrRd"
 _TEXT = {
     "vi": {"map_title": "Số ngày dài nhất không được cấp lương thực", "days": "{n} ngày",
            "more": "≥ {n} ngày", "not_covered": "ngoài vùng giãn cách", "chart_title": "Cung ứng theo ngày",
@@ -98,15 +100,21 @@ def period_map(result: PeriodResult, path: str | Path | None = None, *, lang: st
     outside = wards[wards["longest"].isna()]
     if len(outside):
         outside.plot(ax=ax, color="#e0e0e0", edgecolor="white", linewidth=0.3)
-    colours = _DAYS_COLOURS if n + 1 <= len(_DAYS_COLOURS) else _DAYS_COLOURS[:1] * (n + 1 - 3) + _DAYS_COLOURS[1:]
+    colours = matplotlib.colormaps[_DAYS_CMAP](np.linspace(0.05, 1.0, n + 1))
     for k, label in enumerate(_legend_labels(n, text)):
         shown = wards[wards["longest"] >= k] if k == n else wards[wards["longest"] == k]
-        colour = colours[min(k, len(colours) - 1)] if k < n else _DAYS_COLOURS[-1]
+        colour = colours[k]
         if len(shown):
             shown.plot(ax=ax, color=colour, edgecolor="#555555", linewidth=0.3)
         ax.fill([], [], color=colour, label=f"{label} ({len(shown)})")
     ax.fill([], [], color="#e0e0e0", label=text["not_covered"])
-    worst = wards.dropna(subset=["longest"]).nlargest(3, "longest")
+    planned = wards.dropna(subset=["longest"])
+    if len(planned):  # the period's wards fill the frame (a scenario of a few wards is not a speck)
+        x0, y0, x1, y1 = planned.total_bounds
+        pad = 0.05 * max(x1 - x0, y1 - y0)
+        ax.set_xlim(x0 - pad, x1 + pad)
+        ax.set_ylim(y0 - pad, y1 + pad)
+    worst = planned[planned["longest"] > 0].nlargest(3, "longest")
     for row in worst.itertuples():
         point = row.geometry.representative_point()
         ax.annotate(f"{row.ward_vn}: {int(row.longest)}", (point.x, point.y), fontsize=7, ha="center")
