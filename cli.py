@@ -429,8 +429,8 @@ def plan(scenario_dir, date, out, lang, offline, strict, quiet, **kwargs):
     copy = render_map(day, maps_dir / map_copy_name(day), lang=lang, offline=offline)
     _print_summary(day, lang)
     click.echo(f"wrote {out}/ (dispatch/ sheets and PDF, loading.csv/.html, plan.xlsx, gpx/, routes.csv, "
-               f"summary.csv, unserved.csv, plan.json, routes.geojson, timeline.html, map.html) and {copy}")
-    return EXIT_PARTIAL if len(day.unserved) else EXIT_OK
+               f"summary.csv, unserved.csv, meals.csv, plan.json, routes.geojson, timeline.html, map.html) and {copy}")
+    return EXIT_PARTIAL if len(day.unserved) or (day.meals["status"] != "delivered").any() else EXIT_OK
 
 
 # ------------------------------------------------------------------------------------------- re-plan
@@ -526,6 +526,8 @@ def _print_period(result) -> None:
         "delivered": days["delivered_kg"].map(lambda v: f"{v / 1000:,.1f} t"),
         "stock (evening)": days["stock_end_kg"].map(lambda v: f"{v / 1000:,.0f} t"),
         "worst ward": days["worst_ward"], "days without": days["worst_ward_days"]})
+    if days["meals_needed"].sum():
+        shown["camp meals"] = [f"{d:,}/{n:,}" for d, n in zip(days["meals_delivered"], days["meals_needed"])]
     click.echo(shown.to_string(index=False))
     n = result.calendar.max_days_without
     late = result.wards[result.wards["days_since_delivery"] >= n]
@@ -587,7 +589,10 @@ def period(scenario_dir, days, calendar_file, delivered_dir, out, effort, seed, 
     _print_period(result)
     click.echo(f"wrote {out}/ (one plan folder per day, period.csv, days.csv, stock.csv, without_food.csv, "
                "period.json, period_map.png, period_chart.png)")
-    return EXIT_PARTIAL if result.wards["short_kg"].sum() > 0 else EXIT_OK
+    meals_short = int((result.days["meals_needed"] - result.days["meals_delivered"]).sum())
+    if meals_short:
+        click.echo(f"  camp meals not delivered: {meals_short:,} (each day's meals.csv says why)")
+    return EXIT_PARTIAL if result.wards["short_kg"].sum() > 0 or meals_short else EXIT_OK
 
 
 # ------------------------------------------------------------------------------------------- what-if

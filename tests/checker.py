@@ -11,6 +11,10 @@ import math
 from collections import defaultdict
 from typing import Any
 
+import networkx as nx
+
+from optimizer.network import load_network
+
 REASONS = {"no stock", "no capacity", "outside shift", "time window", "unreachable", "zone restriction",
            "out of reach"}
 #: Slack for float sums of kilograms and for float travel times (solver times are whole seconds).
@@ -289,4 +293,77 @@ def check_day_frames(plan: Any) -> list[str]:
     for depot, stock in zip(plan.depots["depot_id"], plan.depots["stock_kg"]):
         if loaded.get(depot, 0.0) > stock + 1.0:
             errors.append(f"depot {depot}: {loaded[depot]} kg loaded, stock {stock} kg")
+    return errors
+
+
+def road_travel_s(scenario: Any) -> Any:
+    """``travel_s(a_id, b_id)`` between the scenario's kitchens and camps by networkx's Dijkstra on the open truck
+    network (no closures: a lower bound of any day's drive), not the planner's matrices."""
+    network = load_network(profile="truck")
+    places = {p.id: p for p in (*scenario.kitchens, *scenario.camps)}
+    ids = list(places)
+    nodes = dict(zip(ids, network.snap([places[i].lon for i in ids], [places[i].lat for i in ids]).node))
+    graph = network.to_networkx()
+    seconds = {a: nx.single_source_dijkstra_path_length(graph, nodes[a], weight="time_s") for a in ids}
+    return lambda a, b: seconds[a][nodes[b]]
+
+
+def check_meals(meals: Any, camps: Any, kitchens: Any, travel_s: Any) -> list[str]:
+    """The camps' hot meals (a plan's ``meals`` frame) against the camps and kitchens it was planned for.
+
+    ``travel_s(a_id, b_id)`` is the drive in seconds between two places (kitchen or camp ids), computed by the
+    caller on the road network. Checks: every camp's every meal is delivered or listed with a reason, in full
+    and no more; each hand-over lies within its meal's window and within the kitchen's longest ride since the
+    van left; each van leaves after loading, drives its legs in order (drive and hand-over time between camps),
+    carries no more than it holds and is back before its next run; no kitchen cooks more than its meals per
+    service.
+    """
+    errors: list[str] = []
+    camp_of = {c.id: c for c in camps}
+    kitchen_of = {k.id: k for k in kitchens}
+    done = meals[meals["status"] == "delivered"]
+    short = meals[meals["status"] != "delivered"]
+    errors += [f"{r.camp_id} meal {r.meal}: not delivered without a reason" for r in short.itertuples()
+               if not r.reason_code]
+    for camp in camps:
+        for meal, window in enumerate(camp.meal_windows_s, start=1):
+            got = done[(done["camp_id"] == camp.id) & (done["meal"] == meal)]["meals"].sum()
+            missing = short[(short["camp_id"] == camp.id) & (short["meal"] == meal)]["meals"].sum()
+            if got + missing != camp.headcount:
+                errors.append(f"{camp.id} meal {meal}: {got} delivered + {missing} listed, headcount {camp.headcount}")
+            rows = done[(done["camp_id"] == camp.id) & (done["meal"] == meal)]
+            errors += [f"{camp.id} meal {meal}: hands over at {r.arrival_s}, window {window}"
+                       for r in rows.itertuples() if not window[0] <= r.arrival_s <= window[1]]
+    for (van, meal), run in done.sort_values("seq").groupby(["van_id", "meal"]):
+        kitchen = kitchen_of[run["kitchen_id"].iloc[0]]
+        errors += _check_meal_run(f"{van} meal {meal}", run, kitchen, camp_of, travel_s)
+    for van, runs in done.groupby("van_id"):
+        firsts = runs.drop_duplicates("meal").sort_values("depart_s")
+        for a, b in zip(firsts.itertuples(), firsts.iloc[1:].itertuples()):
+            if b.depart_s - kitchen_of[b.kitchen_id].load_s < a.return_s - S_TOL:
+                errors.append(f"{van}: loads for meal {b.meal} before it is back from meal {a.meal}")
+    for (kitchen_id, meal), rows in done.groupby(["kitchen_id", "meal"]):
+        if rows["meals"].sum() > kitchen_of[kitchen_id].meals_per_service:
+            errors.append(f"{kitchen_id} meal {meal}: {rows['meals'].sum()} meals cooked, "
+                          f"capacity {kitchen_of[kitchen_id].meals_per_service}")
+    return errors
+
+
+def _check_meal_run(where: str, run: Any, kitchen: Any, camp_of: dict, travel_s: Any) -> list[str]:
+    errors = []
+    if run["van_id"].iloc[0] not in kitchen.van_ids():
+        errors.append(f"{where}: not a van of {kitchen.id}")
+    if run["meals"].sum() > kitchen.van_capacity_meals:
+        errors.append(f"{where}: {run['meals'].sum()} meals on a van for {kitchen.van_capacity_meals}")
+    depart = run["depart_s"].iloc[0]
+    here, ready = kitchen.id, depart
+    for r in run.itertuples():
+        earliest = ready + travel_s(here, r.camp_id)
+        if r.arrival_s < earliest - 1:
+            errors.append(f"{where} {r.camp_id}: hands over at {r.arrival_s}, earliest {earliest}")
+        if r.arrival_s - depart > kitchen.max_ride_s + S_TOL:
+            errors.append(f"{where} {r.camp_id}: {r.arrival_s - depart} s since leaving, at most {kitchen.max_ride_s}")
+        here, ready = r.camp_id, r.arrival_s + camp_of[r.camp_id].service_s
+    if run["return_s"].iloc[0] < ready + travel_s(here, kitchen.id) - 1:
+        errors.append(f"{where}: back at {run['return_s'].iloc[0]} before it can be")
     return errors

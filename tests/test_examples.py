@@ -11,6 +11,7 @@ import pytest
 from optimizer.network import load_network
 from optimizer.plan import PlanOptions, validate_scenario
 from optimizer.replan import reports
+from optimizer.scenario import camps as camps_io
 from optimizer.scenario import io as scenario_io
 from optimizer.scenario import load_scenario
 from optimizer.whatif import load_variants
@@ -49,6 +50,8 @@ def test_every_column_the_readers_know_is_documented():
         "zones.csv": scenario_io.ZONE_COLUMNS + scenario_io.ZONE_OPTIONAL,
         "demand_points.csv": scenario_io.POINT_COLUMNS + scenario_io.POINT_OPTIONAL + ["demand_rice_kg"],
         "closures.csv": scenario_io.CLOSURE_COLUMNS + scenario_io.CLOSURE_OPTIONAL,
+        "camps.csv": camps_io.CAMP_COLUMNS + camps_io.CAMP_OPTIONAL,
+        "kitchens.csv": camps_io.KITCHEN_COLUMNS + camps_io.KITCHEN_OPTIONAL,
         "delivered.csv": reports.DELIVERED_COLUMNS + reports.DELIVERED_OPTIONAL + ["rice_kg", "note"],
         "events.csv": reports.EVENT_COLUMNS + reports.EVENT_OPTIONAL + ["rice_kg", "note"],
         "requests.csv": reports.REQUEST_COLUMNS + reports.REQUEST_OPTIONAL + ["rice_kg", "note"],
@@ -93,6 +96,12 @@ def test_example_scenario_loads_as_described(example):
     assert {(p.tw_start_s, p.tw_end_s) for p in points} == {(6 * 3600, 18 * 3600)}
     kinds = sorted((c.kind, c.profiles) for c in example.closures)
     assert kinds == [("name", ("truck",)), ("polygon", ("truck", "motorbike"))]
+    # Two camps (ward from the position, three meal windows each) and two kitchens with their vans.
+    camps = {c.id: c for c in example.camps}
+    assert camps["CL-KTX-NTU"].ward_id == "5110105" and camps["CL-KTX-NTU"].kind == "dormitory"
+    assert camps["CL-KS-THANH-BINH"].meal_windows_s[1] == (11 * 3600, 12 * 3600)
+    assert [(k.id, k.van_ids(), k.max_ride_s) for k in example.kitchens][0] == (
+        "BEP-LAC-CANH", ["BEP-LAC-CANH-V01", "BEP-LAC-CANH-V02"], 45 * 60)
 
 
 def test_example_closures_match_roads_and_points_are_reachable(example):

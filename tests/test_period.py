@@ -10,7 +10,7 @@ import json
 
 import pandas as pd
 import pytest
-from checker import check_day_frames
+from checker import check_day_frames, check_meals, road_travel_s
 from click.testing import CliRunner
 
 import cli
@@ -50,6 +50,14 @@ def test_every_day_is_a_valid_plan_of_the_points_due(period):
     assert (period.wards[red]["points_due"] == period.wards[red]["points"]).all()
     other = period.wards[period.wards["ward"] == "Phường Vĩnh Phước"]
     assert (other["points_due"] < other["points"]).all() and (other["points_due"] > 0).all()
+
+
+def test_the_camps_get_their_hot_meals_every_day(period, open_roads):
+    travel_s = road_travel_s(open_roads)
+    for plan in period.plans:
+        assert check_meals(plan.meals, open_roads.camps, open_roads.kitchens, travel_s) == [], plan.date
+    assert (period.days["meals_needed"] == 3 * (450 + 120)).all()
+    assert (period.days["meals_delivered"] == period.days["meals_needed"]).all()
 
 
 def test_fleet_and_stock_suffice_so_no_ration_runs_out_and_the_promise_holds(period):
@@ -221,3 +229,5 @@ def test_the_default_period_keeps_every_ration_over_its_first_days():
     assert dt.date.fromisoformat(result.days["date"].iloc[-1]) == dt.date(2021, 7, 29)
     phuoc_hai = result.wards[(result.wards["ward"] == "Phường Phước Hải")].set_index("date")
     assert phuoc_hai.at["2021-07-29", "zone"] == "red"
+    # The default camp (600 people, three meals) is fed every day.
+    assert (result.days["meals_needed"] == 1800).all() and (result.days["meals_delivered"] == 1800).all()

@@ -163,6 +163,7 @@ def test_export_load_round_trip_keeps_everything(exported_with_points):
     assert loaded.depots == s.depots
     assert loaded.vehicle_types == s.vehicle_types
     assert loaded.zones == s.zones
+    assert loaded.camps == s.camps and loaded.kitchens == s.kitchens
     assert loaded.demand_points == tuple(drop_points(s))  # floats and Vietnamese names exact
     assert loaded.source == exported_with_points
 
@@ -476,8 +477,11 @@ def test_export_is_atomic_and_removes_stale_optional_files(exported_with_points,
     assert (folder / "demand_points.csv").exists()
     export_scenario(default_scenario(), folder)
     assert not (folder / "demand_points.csv").exists()  # else loading would not give the same scenario
-    assert sorted(p.name for p in folder.iterdir()) == ["depots.csv", "fleet.csv", "scenario.toml", "zones.csv"]
+    assert sorted(p.name for p in folder.iterdir()) == ["camps.csv", "depots.csv", "fleet.csv", "kitchens.csv",
+                                                        "scenario.toml", "zones.csv"]
     assert load_scenario(folder).demand_points is None
+    export_scenario(dataclasses.replace(default_scenario(), camps=(), kitchens=()), folder)
+    assert not (folder / "camps.csv").exists() and not (folder / "kitchens.csv").exists()
 
 
 def test_time_helpers_and_curfew():

@@ -18,18 +18,19 @@ from openpyxl.utils import get_column_letter
 
 from optimizer.files import safe_file_names, spreadsheet_safe
 from optimizer.outputs.loading import loading_frame
+from optimizer.outputs.meal_sheets import meal_table
 from optimizer.outputs.summary import summary_frame, vehicle_days
 from optimizer.plan import Plan
 
 #: Sheet name → the table it holds, in workbook order.
-SHEETS = ("routes", "unserved", "vehicles", "loading", "summary")
+SHEETS = ("routes", "unserved", "vehicles", "loading", "meals", "summary")
 #: Display formats by column name: kilograms and distances as whole numbers, shares in per cent, minutes.
 _FORMATS = {"_kg": "#,##0", "_km": "#,##0.0", "_pct": "0.0", "_min": "0", "_h": "0.0"}
 
 
 def _tables(plan: Plan, lang: str) -> dict[str, pd.DataFrame]:
     return {"routes": plan.routes, "unserved": plan.unserved, "vehicles": vehicle_days(plan),
-            "loading": loading_frame(plan), "summary": summary_frame(plan, lang)}
+            "loading": loading_frame(plan), "meals": meal_table(plan), "summary": summary_frame(plan, lang)}
 
 
 def write_xlsx(plan: Plan, path: str | Path, *, lang: str = "vi") -> Path:

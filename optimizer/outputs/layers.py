@@ -381,6 +381,34 @@ def unserved_items(plan: Plan, f: Fmt) -> list[list]:
     return items
 
 
+def camp_items(plan: Plan, f: Fmt) -> list[list]:
+    """Quarantine camps: headcount, meals delivered of needed, and per meal each hand-over (kitchen, van, time,
+    meals) or what was not delivered and why. Each item: lat, lon (1e-5°), badge, popup, tooltip, and whether
+    some meals were not delivered (drawn as a warning)."""
+    t, meals = f.t, plan.meals
+    items = []
+    for _, group in meals.groupby("camp_id", sort=True):
+        first = group.iloc[0]
+        position = _e5(first["lat"], first["lon"])
+        if position is None:
+            continue
+        delivered = group[group["status"] == "delivered"]
+        needed = int(group.drop_duplicates("meal")["headcount"].sum())
+        got = int(delivered["meals"].sum())
+        lines = [(f"{t['meal']} {r['meal']} ({esc(r['window'])})",
+                  f"{esc(r['arrival'])[:5]} · {f.num(r['meals'])} · {esc(r['kitchen'])} ({esc(r['van_id'])})"
+                  if r["status"] == "delivered" else
+                  f'<span class="w">{f.num(r["meals"])} · {f.reason(r["reason_code"], r["reason"])}</span>')
+                 for _, r in group.sort_values(["meal", "arrival_s"]).iterrows()]
+        popup = _popup(f"{t['camp']}: {esc(first['camp'])}",
+                       [(t["ward"], esc(first["ward"])), (t["headcount"], f.num(first["headcount"])),
+                        (t["meals"], f"<b>{f.num(got)} / {f.num(needed)}</b>"), *lines])
+        badge = f"<span>{t['camp_badge']} {f.num(first['headcount'])}</span>"
+        items.append([position[0], position[1], badge, popup, f"{esc(first['camp'])} — {f.num(got)} / {f.num(needed)}",
+                      got < needed])
+    return items
+
+
 def ward_items(plan: Plan, f: Fmt) -> tuple[list, list]:
     t = f.t
     wards = plan.wards

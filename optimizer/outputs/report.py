@@ -29,6 +29,7 @@ from optimizer.files import safe_file_names, staged_folder, write_csv
 from optimizer.outputs.exports import gpx_files, write_xlsx
 from optimizer.outputs.kpis import plan_kpis
 from optimizer.outputs.loading import loading_frame, loading_html
+from optimizer.outputs.meal_sheets import MEAL_SHEET, meal_runs_html, meal_table
 from optimizer.outputs.pdf import print_pdf
 from optimizer.outputs.sheets import ALL_SHEETS, all_sheets_html, dispatch_index_html, dispatch_sheet_html
 from optimizer.outputs.summary import summary_frame, tidy
@@ -70,7 +71,8 @@ def plan_to_json(plan: Plan) -> dict:
 
     ``kpis`` are :func:`optimizer.outputs.kpis.plan_kpis` (NaN as ``null``): among them ``depots_open``,
     ``unserved_kg_by_reason`` (per reason code), ``transfers_kg`` (across localities) and ``fairness_by_grade``;
-    ``wards`` carry each ward's ``served_share``; ``transfers`` are the records of :attr:`Plan.transfers`.
+    ``wards`` carry each ward's ``served_share``; ``transfers`` are the records of :attr:`Plan.transfers`,
+    ``meals`` those of :attr:`Plan.meals` (the camps' hot meals).
     """
     return {
         "title": plan.title,
@@ -83,6 +85,7 @@ def plan_to_json(plan: Plan) -> dict:
         "unserved": _records(plan.unserved),
         "transfers": _records(plan.transfers),
         "wards": _records(plan.wards),
+        "meals": _records(plan.meals),
     }
 
 
@@ -158,6 +161,7 @@ def write_outputs(plan: Plan, folder: str | Path, *, lang: str = "vi",
         _write_core(plan, staging)
         write_csv(tidy(summary_frame(plan, lang)), staging / "summary.csv")
         write_csv(loading_frame(plan), staging / "loading.csv")
+        write_csv(meal_table(plan), staging / "meals.csv")
         (staging / "loading.html").write_text(loading_html(plan, lang=lang), encoding="utf-8")
         write_xlsx(plan, staging / "plan.xlsx", lang=lang)
         (staging / "gpx").mkdir()
@@ -172,8 +176,11 @@ def write_outputs(plan: Plan, folder: str | Path, *, lang: str = "vi",
             (staging / "dispatch" / name).write_text(dispatch_sheet_html(plan, vehicle_id, lang=lang), encoding="utf-8")
         (staging / "dispatch" / ALL_SHEETS).write_text(all_sheets_html(plan, list(sheets), lang=lang), encoding="utf-8")
         pdf = print_pdf(staging / "dispatch" / ALL_SHEETS, staging / "dispatch" / ALL_SHEETS_PDF) if sheets else None
+        if len(plan.meals):
+            (staging / "dispatch" / MEAL_SHEET).write_text(meal_runs_html(plan, lang=lang), encoding="utf-8")
         (staging / "dispatch" / "index.html").write_text(
-            dispatch_index_html(plan, sheets, lang=lang, pdf=pdf.name if pdf else None), encoding="utf-8")
+            dispatch_index_html(plan, sheets, lang=lang, pdf=pdf.name if pdf else None,
+                                meals=MEAL_SHEET if len(plan.meals) else None), encoding="utf-8")
         (staging / "timeline.html").write_text(timeline_html(plan, lang=lang), encoding="utf-8")
         if extra is not None:
             extra(staging)

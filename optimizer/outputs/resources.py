@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.errors import OptimizerError
-from optimizer.solve.reasons import REASONS, TRANSFER_REASONS, reason_text
+from optimizer.solve.reasons import MEAL_REASONS, REASONS, TRANSFER_REASONS, reason_text
 
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 #: Languages with a labels file.
@@ -73,7 +73,8 @@ def reason_words(code: Any, fallback: Any, lang: str) -> str:
     Parameters
     ----------
     code
-        A key of :data:`~optimizer.solve.reasons.REASONS` or :data:`~optimizer.solve.reasons.TRANSFER_REASONS`
+        A key of :data:`~optimizer.solve.reasons.REASONS`, :data:`~optimizer.solve.reasons.TRANSFER_REASONS` or
+        :data:`~optimizer.solve.reasons.MEAL_REASONS`
         (missing or unknown in plans that carry only a text).
     fallback
         The row's own text, shown as given when the code is unknown ('' when missing).
@@ -81,6 +82,6 @@ def reason_words(code: Any, fallback: Any, lang: str) -> str:
         ``'vi'`` or ``'en'``.
     """
     key = code if isinstance(code, str) else ""
-    if key in REASONS or key in TRANSFER_REASONS:
+    if key in REASONS or key in TRANSFER_REASONS or key in MEAL_REASONS:
         return reason_text(key, lang)
     return fallback if isinstance(fallback, str) else ""

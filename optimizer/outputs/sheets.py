@@ -33,7 +33,7 @@ from optimizer.outputs.resources import asset_text, labels, reason_words
 from optimizer.outputs.summary import flow_lines
 from optimizer.plan import Plan
 
-__all__ = ["ALL_SHEETS", "all_sheets_html", "dispatch_index_html", "dispatch_sheet_html"]
+__all__ = ["ALL_SHEETS", "html_document", "all_sheets_html", "dispatch_index_html", "dispatch_sheet_html"]
 
 #: File name (in ``dispatch/``) of the document holding every sheet, one after the other.
 ALL_SHEETS = "all_sheets.html"
@@ -269,7 +269,8 @@ def _sheet_body(plan: Plan, vehicle_id: str, f: Fmt, text: Mapping[str, str]) ->
     return f"<section class='sheet'>{''.join(parts)}</section>"
 
 
-def _document(lang: str, title: str, body: str) -> str:
+def html_document(lang: str, title: str, body: str) -> str:
+    """A printable document in ``lang`` with the dispatch sheets' style."""
     style = asset_text("khf/dispatch.css")
     return (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{title}</title>"
             f"<style>{style}</style></head><body>{body}</body></html>")
@@ -279,14 +280,14 @@ def dispatch_sheet_html(plan: Plan, vehicle_id: str, *, lang: str = "vi") -> str
     """A printable A4 dispatch order for one vehicle: a lent vehicle's drive to the depot it loads at, then every
     trip, stops in order, times and quantities, in ``lang`` (``vi`` or ``en``)."""
     text = labels(lang)["sheet"]
-    return _document(lang, f"{text['vehicle']} {esc(vehicle_id)}", _sheet_body(plan, vehicle_id, Fmt(lang), text))
+    return html_document(lang, f"{text['vehicle']} {esc(vehicle_id)}", _sheet_body(plan, vehicle_id, Fmt(lang), text))
 
 
 def all_sheets_html(plan: Plan, vehicle_ids: list[str], *, lang: str = "vi") -> str:
     """Every vehicle's sheet in one document, each starting on a new page (to print them all at once)."""
     text, f = labels(lang)["sheet"], Fmt(lang)
     body = "".join(_sheet_body(plan, vehicle_id, f, text) for vehicle_id in vehicle_ids)
-    return _document(lang, f"{text['index']} — {esc(plan.date)}", body)
+    return html_document(lang, f"{text['index']} — {esc(plan.date)}", body)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -327,18 +328,21 @@ def _vehicles_html(plan: Plan, files: Mapping[str, str], f: Fmt, text: Mapping[s
             "</table>")
 
 
-def dispatch_index_html(plan: Plan, files: Mapping[str, str], *, lang: str = "vi", pdf: str | None = None) -> str:
+def dispatch_index_html(plan: Plan, files: Mapping[str, str], *, lang: str = "vi", pdf: str | None = None,
+                        meals: str | None = None) -> str:
     """The index of the dispatch orders, in ``lang``.
 
     The vehicles grouped by home depot (departure, trips, stops, kilograms, a link to each sheet), links to
     :data:`ALL_SHEETS` and to the PDF of every sheet (``pdf``, a file name beside the index, when it was made),
     then the depots (closed ones marked), the flows across localities and the points not fully served with the
-    reason.
+    reason. ``meals``: the file name of the kitchens' run sheet for the camps, linked when given.
     """
     text, f = labels(lang)["sheet"], Fmt(lang)
     links = [f"<a href='{ALL_SHEETS}'>{text['print_all']}</a>"]
     if pdf:
         links.append(f"<a href='{html.escape(pdf)}'>{text['pdf']}</a>")
+    if meals:
+        links.append(f"<a href='{html.escape(meals)}'>{labels(lang)['meals']['link']}</a>")
     closed = closed_depots(plan.depots)
     depots = _table([text["depots"], text["vehicles"], text["depot_load"]], [
         [f"{esc(row['name'])} ({esc(row['depot_id'])})", esc(row["vehicles"]),
@@ -357,4 +361,4 @@ def dispatch_index_html(plan: Plan, files: Mapping[str, str], *, lang: str = "vi
         + (f"<h2>{text['flows']}</h2><ul>{flows}</ul>" if flows else "")
         + (f"<h2>{text['unserved']}</h2>{unserved}" if len(plan.unserved) else "")
     )
-    return _document(lang, text["index"], body)
+    return html_document(lang, text["index"], body)

@@ -20,7 +20,7 @@ from optimizer.clock import format_hhmm, parse_hhmm
 from optimizer.outputs.fmt import Fmt
 from optimizer.outputs.kpis import closed_depots, commodity_columns, plan_kpis
 from optimizer.outputs.resources import labels, reason_words
-from optimizer.plan import Plan, cross_locality
+from optimizer.plan import Plan, cross_locality, meal_kpis
 
 #: Columns of :func:`summary_frame` before the ``<commodity>_kg`` columns of the plan's transfers.
 SUMMARY_COLUMNS = ["level", "id", "name", "locality", "zone", "demand_kg", "delivered_kg", "served_share",
@@ -92,6 +92,19 @@ def _solver_lines(k, text: dict, f: Fmt) -> list[str]:
     return lines
 
 
+def _meal_lines(plan: Plan, text: dict, f: Fmt, lang: str) -> list[str]:
+    """The camps' meals: delivered of needed, runs, longest ride, and what was not delivered by reason."""
+    if not len(plan.meals):
+        return []
+    m = meal_kpis(plan.meals)
+    lines = [text["meals"].format(delivered=f.num(m["meals_delivered"]), needed=f.num(m["meals_needed"]),
+                                  camps=m["camps"], runs=m["meal_runs"], ride=f.num(m["longest_ride_min"], 0))]
+    if m["meals_not_delivered_by_reason"]:
+        lines.append(f"{text['meals_short']}: " + "; ".join(
+            f"{reason_words(code, code, lang)} {f.num(n)}" for code, n in m["meals_not_delivered_by_reason"].items()))
+    return lines
+
+
 def summary_text(plan: Plan, lang: str = "vi") -> str:
     """The plan's summary as plain text in ``lang`` (what ``cli.py plan`` prints)."""
     f = Fmt(lang)
@@ -123,6 +136,7 @@ def summary_text(plan: Plan, lang: str = "vi") -> str:
     flows = flow_lines(plan, lang)
     lines.append(f"{text['flows']}:" if flows else f"{text['flows']}: {text['no_flows']}")
     lines += [f"  {line}" for line in flows]
+    lines += _meal_lines(plan, text, f, lang)
     lines += _solver_lines(k, text, f)
     if plan.cut_by_time_limit:
         lines.append(text["cut"])

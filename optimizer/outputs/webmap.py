@@ -58,6 +58,7 @@ from optimizer.files import write_text_atomically
 from optimizer.outputs.kpis import plan_kpis
 from optimizer.outputs.layers import (
     Fmt,
+    camp_items,
     closed_items,
     column_of,
     depot_items,
@@ -152,7 +153,7 @@ def _title_html(plan: Plan, f: Fmt) -> str:
     return f'<h1>{esc(plan.title)}</h1><div class="d">{f.date(plan.date)}</div><div class="k">{summary}</div>'
 
 
-def _legend_html(f: Fmt, *, has_network: bool) -> str:
+def _legend_html(f: Fmt, *, has_network: bool, has_camps: bool = False) -> str:
     t = f.t
     demo = '<span class="khf-demo"><div class="{cls}">{inner}</div></span>'
     rows = [
@@ -166,6 +167,8 @@ def _legend_html(f: Fmt, *, has_network: bool) -> str:
         f'<span class="khf-demo"><span class="khf-line dash" style="margin-top:8px;border-color:{CLOSED_COLOUR}">'
         f'</span></span>' + t["closed"],
     ]
+    if has_camps:
+        rows.append(demo.format(cls="khf-camp", inner=f"<span>{t['camp_badge']}</span>") + t["camp"])
     if has_network:
         rows.append(f'<span class="khf-demo"><span class="khf-line" style="margin-top:8px;border-top-width:2px;'
                     f'border-color:{NETWORK_COLOUR}"></span></span>' + t["network"])
@@ -201,7 +204,7 @@ def build_map(plan: Plan, *, lang: str = "vi", offline: bool = False) -> folium.
         "panes": [["khfWards", 350], ["khfBase", 360], ["khfClosed", 390], ["khfRoutes", 420], ["khfStreets", 430]],
         "attribution": [OSM_ATTRIBUTION, html.escape(DATA_ATTRIBUTION)],
         "title": _title_html(plan, f),
-        "legend": _legend_html(f, has_network=bool(network)),
+        "legend": _legend_html(f, has_network=bool(network), has_camps=bool(len(plan.meals))),
         "farZoom": FAR_ZOOM,
         "labelZoom": LABEL_ZOOM,
         "focus": {"label": t["focus_label"], "all": t["focus_all"], "reset": t["focus_reset"]},
@@ -243,6 +246,13 @@ def build_map(plan: Plan, *, lang: str = "vi", offline: bool = False) -> folium.
         if closed_depots:
             layer.add_child(_Call("points", {"cls": "khf-depot khf-depot-closed", "z": 900, "items": closed_depots,
                                              "labelZoom": LABEL_ZOOM}))
+    camps = camp_items(plan, f)
+    if camps:
+        layer = folium.FeatureGroup(name=t["layer_camps"], show=True).add_to(m)
+        for short, cls in ((False, "khf-camp"), (True, "khf-camp khf-camp-short")):
+            items = [item[:-1] for item in camps if item[-1] == short]
+            if items:
+                layer.add_child(_Call("points", {"cls": cls, "z": 800, "items": items}))
     unserved = unserved_items(plan, f)
     if unserved:
         layer = folium.FeatureGroup(name=t["layer_unserved"], show=True).add_to(m)

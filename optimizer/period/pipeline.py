@@ -39,7 +39,8 @@ WARD_DAY_COLUMNS = ["date", "day", "ward_id", "ward", "locality", "zone", "point
 #: Columns of :attr:`PeriodResult.days` (``days.csv``): one row per day.
 DAY_COLUMNS = ["date", "day", "points_due", "carried_points", "need_kg", "due_kg", "delivered_kg", "unserved_kg",
                "short_kg", "stock_start_kg", "resupply_kg", "stock_end_kg", "km", "trips", "vehicles_used",
-               "worst_ward", "worst_ward_days", "worst_ward_share", "cut_by_time_limit", "changes", "reports"]
+               "worst_ward", "worst_ward_days", "worst_ward_share", "meals_needed", "meals_delivered",
+               "cut_by_time_limit", "changes", "reports"]
 
 
 @dataclass
@@ -235,6 +236,7 @@ def _book_day(books: _Books, plan: Plan, k: int, date: dt.date, due: Sequence[Du
         "stock_end_kg": stock_end, "km": float(plan.kpis.get("km", 0.0)), "trips": int(plan.kpis.get("trips", 0)),
         "vehicles_used": int(plan.kpis.get("vehicles_used", 0)), "worst_ward": f"{worst['ward']} ({worst['ward_id']})",
         "worst_ward_days": int(worst["days_since_delivery"]), "worst_ward_share": float(worst["share_to_date"]),
+        "meals_needed": int(plan.kpis.get("meals_needed", 0)), "meals_delivered": int(plan.kpis.get("meals_delivered", 0)),
         "cut_by_time_limit": bool(plan.cut_by_time_limit), "changes": changes, "reports": str(reports or "")})
 
 

@@ -8,6 +8,7 @@ runs the day (:func:`run_plan`), :mod:`~optimizer.plan.validation` holds the che
 from optimizer.plan.model import (
     DEPOT_COLUMNS,
     LEG_COLUMNS,
+    MEAL_COLUMNS,
     ROUTE_COLUMNS,
     STOP_COLUMNS,
     TRANSFER_COLUMNS,
@@ -17,6 +18,7 @@ from optimizer.plan.model import (
     Plan,
     cross_locality,
     fairness_by_grade,
+    meal_kpis,
     transfers_by_locality,
 )
 from optimizer.plan.pipeline import STAGES, plan_assignment, run_plan
@@ -24,8 +26,8 @@ from optimizer.plan.validation import ValidationReport, validate_scenario
 from optimizer.solve.coordinator import DEFAULT_TIME_LIMIT_S, PlanOptions
 
 __all__ = [
-    "DEFAULT_TIME_LIMIT_S", "DEPOT_COLUMNS", "LEG_COLUMNS", "ROUTE_COLUMNS", "STAGES", "STOP_COLUMNS",
+    "DEFAULT_TIME_LIMIT_S", "DEPOT_COLUMNS", "LEG_COLUMNS", "MEAL_COLUMNS", "ROUTE_COLUMNS", "STAGES", "STOP_COLUMNS",
     "TRANSFER_COLUMNS", "UNSERVED_COLUMNS", "VEHICLE_COLUMNS", "WARD_COLUMNS", "Plan", "PlanOptions", "ValidationReport",
-    "cross_locality", "fairness_by_grade", "plan_assignment", "run_plan", "transfers_by_locality",
+    "cross_locality", "fairness_by_grade", "meal_kpis", "plan_assignment", "run_plan", "transfers_by_locality",
     "validate_scenario",
 ]

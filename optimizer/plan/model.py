@@ -47,6 +47,14 @@ WARD_COLUMNS = ["ward_id", "ward", "locality", "zone", "demand_kg", "delivered_k
 #: Columns of :attr:`Plan.legs` (a GeoDataFrame, road-following LineStrings in EPSG:4326).
 LEG_COLUMNS = ["vehicle_id", "trip", "seq", "from_id", "to_id", "profile", "leg_km", "leg_min", "approximate",
                "geometry"]
+#: Columns of :attr:`Plan.meals`: one row per hand-over of hot meals at a camp gate (``status`` delivered: the
+#: kitchen's van, when it loads, leaves, hands over and is back, the ride since leaving) and one per share of a
+#: camp's meal not delivered (``status`` not delivered, with the reason). ``meal`` counts the camp's meals
+#: of the day from 1; ``window`` is its ``HH:MM-HH:MM``.
+MEAL_COLUMNS = ["meal", "window", "camp_id", "camp", "kind", "ward_id", "ward", "locality", "lat", "lon", "headcount",
+                "status", "kitchen_id", "kitchen", "van_id", "seq", "load", "depart", "arrival", "back", "meals",
+                "ride_min", "max_ride_min", "leg_km", "leg_min", "return_km", "window_start_s", "window_end_s",
+                "depart_s", "arrival_s", "return_s", "reason_code", "reason", "contact", "phone"]
 
 
 @dataclass
@@ -83,6 +91,9 @@ class Plan:
         locality, each with why.
     vehicles
         Every vehicle of the fleet (:data:`VEHICLE_COLUMNS`), with its driver, plate and phone.
+    meals
+        The quarantine camps' hot meals (:data:`MEAL_COLUMNS`): every kitchen van's hand-overs and the meals
+        not delivered (empty when the scenario has no camps).
     kpis
         Totals: km, hours, vehicles used, trips, kg demanded/delivered, served share, solve figures.
     settings
@@ -105,9 +116,25 @@ class Plan:
     network_edges: gpd.GeoDataFrame
     transfers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TRANSFER_COLUMNS))
     vehicles: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=VEHICLE_COLUMNS))
+    meals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MEAL_COLUMNS))
     kpis: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
     cut_by_time_limit: bool = False
+
+
+def meal_kpis(meals: pd.DataFrame) -> dict:
+    """The camps' figures: camps, meals needed and delivered, meals not delivered by reason, longest ride."""
+    delivered = meals[meals["status"] == "delivered"]
+    short = meals[meals["status"] != "delivered"]
+    needed = int(meals.drop_duplicates(["camp_id", "meal"])["headcount"].sum())
+    return {
+        "camps": int(meals["camp_id"].nunique()),
+        "meals_needed": needed,
+        "meals_delivered": int(delivered["meals"].sum()),
+        "meals_not_delivered_by_reason": {str(k): int(v) for k, v in short.groupby("reason_code")["meals"].sum().items()},
+        "meal_runs": int(delivered[["meal", "van_id"]].drop_duplicates().shape[0]),
+        "longest_ride_min": float(delivered["ride_min"].max()) if len(delivered) else 0.0,
+    }
 
 
 def fairness_by_grade(wards: pd.DataFrame | None) -> dict[str, dict[str, float]]:

@@ -19,6 +19,7 @@ from optimizer.clock import format_hhmm
 from optimizer.demand import drop_points
 from optimizer.network import load_network
 from optimizer.network.matrix import travel_matrix
+from optimizer.plan.meals import day_meals, meal_frame
 from optimizer.plan.model import (
     DEPOT_COLUMNS,
     LEG_COLUMNS,
@@ -30,6 +31,7 @@ from optimizer.plan.model import (
     WARD_COLUMNS,
     Plan,
     fairness_by_grade,
+    meal_kpis,
     transfers_by_locality,
 )
 from optimizer.plan.validation import validate_scenario
@@ -160,7 +162,15 @@ def run_plan(scenario, *, options: PlanOptions | None = None, progress=None) -> 
     step("diagnosis")
     opened = _reachable_without_closures(scenario, day, result)
     diagnosis = diagnose(result, day.points, reachable_without_closures=opened)
-    return _tabulate(scenario, day, result, diagnosis, options)
+    plan = _tabulate(scenario, day, result, diagnosis, options)
+    if scenario.camps:
+        located = locate(list(scenario.kitchens), list(scenario.camps), {"truck": day.networks["truck"]}, _silent)
+        meals = day_meals(scenario, located.matrices["truck"])
+        plan.meals = meal_frame(meals)
+        plan.kpis.update(meal_kpis(plan.meals))
+        plan.cut_by_time_limit |= meals.cut_by_time_limit
+        plan.kpis["cut_by_time_limit"] = plan.cut_by_time_limit
+    return plan
 
 
 def _reachable_without_closures(scenario, day: _Day, result: DayResult) -> set[str]:

@@ -15,9 +15,11 @@ from optimizer.errors import InputError, Problem
 from optimizer.network import RoadNetwork, closed_edge_mask
 from optimizer.scenario import check_scenario
 from optimizer.scenario.model import (
+    CAMPS_FILE,
     CLOSURES_FILE,
     CLOSURES_GEOJSON,
     DEPOTS_FILE,
+    KITCHENS_FILE,
     POINTS_FILE,
     DemandPoint,
     Scenario,
@@ -69,6 +71,11 @@ class ValidationReport:
         if s.get("points"):
             lines.append(f"Drop points: {s['points']['count']} ({s['points']['approximate']} approximate) in "
                          f"{len(s['points']['per_ward'])} wards")
+        camps = s["camps"]
+        if camps["count"]:
+            lines.append(f"Quarantine camps: {camps['count']} ({camps['people']:,} people, {camps['meals_per_day']:,} "
+                         f"meals a day); kitchens: {camps['kitchens']} ({camps['meals_per_service']:,} meals per "
+                         f"service, {camps['vans']} vans)")
         lines += [f"Shortfall: {line}" for line in s["shortfall_lines"]] or ["Shortfall: none"]
         lines += [f"Problem: {p}" for p in self.problems]
         return "\n".join(lines)
@@ -142,17 +149,23 @@ def _summary(scenario: Scenario, points: Sequence[DemandPoint]) -> dict:
             "wards_with_approximate_points": sorted({p.ward_id for p in points if p.approximate}),
         },
         "zones": dict(Counter(z.grade for z in scenario.zones)),
+        "camps": {"count": len(scenario.camps), "people": sum(c.headcount for c in scenario.camps),
+                  "meals_per_day": sum(c.headcount * len(c.meal_windows_s) for c in scenario.camps),
+                  "kitchens": len(scenario.kitchens),
+                  "meals_per_service": sum(k.meals_per_service for k in scenario.kitchens),
+                  "vans": sum(k.vans for k in scenario.kitchens)},
         "shortfall": short.as_dict(),
         "shortfall_lines": short.lines(),
     }
 
 
 def _check_positions(scenario: Scenario, network: RoadNetwork, points: Sequence[DemandPoint]) -> list[Problem]:
-    """Depots and the planner's own points farther from the network than its snapping distance."""
+    """Depots, the planner's own points, camps and kitchens farther from the network than its snapping distance."""
     problems: list[Problem] = []
     limit = network.settings.snap_max_distance_m
     for file, items, label in ((DEPOTS_FILE, scenario.depots, "depot"),
-                               (POINTS_FILE, points if scenario.demand_points is not None else (), "point")):
+                               (POINTS_FILE, points if scenario.demand_points is not None else (), "point"),
+                               (CAMPS_FILE, scenario.camps, "camp"), (KITCHENS_FILE, scenario.kitchens, "kitchen")):
         lon = np.array([i.lon for i in items], dtype=float)
         lat = np.array([i.lat for i in items], dtype=float)
         ok = np.isfinite(lon) & np.isfinite(lat)

@@ -12,7 +12,7 @@ import geopandas as gpd
 import pandas as pd
 
 from optimizer.clock import format_hhmm, parse_hhmm
-from optimizer.plan.model import LEG_COLUMNS, STOP_COLUMNS, UNSERVED_COLUMNS, VEHICLE_COLUMNS, Plan
+from optimizer.plan.model import LEG_COLUMNS, STOP_COLUMNS, UNSERVED_COLUMNS, VEHICLE_COLUMNS, Plan, meal_kpis
 from optimizer.plan.pipeline import frame_kpis, ward_frame
 from optimizer.replan.rest import Tail
 from optimizer.replan.state import DayState, EarlierPlan, trip_times
@@ -164,9 +164,11 @@ def merge_plans(earlier: EarlierPlan, *, state: DayState, tails: Mapping[str, Ta
                 unserved=unserved, wards=wards, legs=legs,
                 closed_roads=rest.closed_roads if rest is not None else gpd.GeoDataFrame(geometry=[], crs=4326),
                 network_edges=rest.network_edges if rest is not None else gpd.GeoDataFrame(geometry=[], crs=4326),
-                transfers=transfers, vehicles=vehicles, settings=settings,
+                transfers=transfers, vehicles=vehicles, settings=settings, meals=earlier.meals.copy(),
                 cut_by_time_limit=bool(rest.cut_by_time_limit) if rest is not None else False)
     plan.kpis = _kpis(plan, rest, state, tails, requests, at_s)
+    if len(plan.meals):
+        plan.kpis.update(meal_kpis(plan.meals))
     settings["replan"].update(plan.kpis["replan"])  # plan.json keeps the settings, not these counts' kpis
     return plan
 

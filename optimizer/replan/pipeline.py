@@ -148,7 +148,8 @@ def replan(earlier: EarlierPlan, *, scenario: Scenario, at_s: int, deliveries: S
     delivered = _delivered(state, tails, earlier.commodities)
     extra = request_points(requests, scenario=now, network=networks["truck"], at_s=at_s) if requests else []
     rest_scenario = dataclasses.replace(
-        now, name=f"{scenario.name} — {format_hhmm(at_s)}", depots=rest_depots(now, stock),
+        # The camps' meal runs are not re-planned: the new plan keeps the earlier plan's (merge).
+        now, name=f"{scenario.name} — {format_hhmm(at_s)}", camps=(), kitchens=(), depots=rest_depots(now, stock),
         vehicle_types=rest_fleet(now, state, tails, events, at_s=at_s),
         demand_points=tuple([*rest_points(list(points.values()), delivered=delivered, delivered_kg=_delivered_kg(state, tails),
                                          scenario=now, at_s=at_s),

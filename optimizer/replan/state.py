@@ -28,7 +28,7 @@ import geopandas as gpd
 import pandas as pd
 
 from optimizer.errors import InputError, Problem
-from optimizer.plan.model import Plan
+from optimizer.plan.model import MEAL_COLUMNS, Plan
 from optimizer.replan.reports import Delivery, Event
 
 #: How much more than planned a reported weight may be (a scale's rounding) before it is refused.
@@ -51,6 +51,7 @@ class EarlierPlan:
     depots: pd.DataFrame
     transfers: pd.DataFrame
     legs: gpd.GeoDataFrame
+    meals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MEAL_COLUMNS))
 
     @property
     def commodities(self) -> list[str]:
@@ -68,7 +69,7 @@ def earlier_plan(plan: Plan, folder: str | Path = "") -> EarlierPlan:
     """A plan in memory as the plan a re-plan replaces (``folder``: where its files are, for the record)."""
     return EarlierPlan(folder=Path(folder), title=plan.title, date=plan.date, settings=plan.settings,
                        routes=plan.routes.copy(), stops=plan.stops.copy(), depots=plan.depots.copy(),
-                       transfers=plan.transfers.copy(), legs=plan.legs.copy())
+                       transfers=plan.transfers.copy(), legs=plan.legs.copy(), meals=plan.meals.copy())
 
 
 def read_plan(folder: str | Path) -> EarlierPlan:
@@ -86,6 +87,7 @@ def read_plan(folder: str | Path) -> EarlierPlan:
         routes = pd.DataFrame(data["routes"])
         stops, depots = pd.DataFrame(data["stops"]), pd.DataFrame(data["depots"])
         transfers = pd.DataFrame(data.get("transfers") or [])
+        meals = pd.DataFrame(data.get("meals") or [], columns=MEAL_COLUMNS)
         settings, title, date = data["settings"], data["title"], data["date"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError([Problem(f"not a plan folder's plan.json ({exc})", str(path))]) from None
@@ -100,7 +102,7 @@ def read_plan(folder: str | Path) -> EarlierPlan:
     for column in ("trip", "seq"):
         legs[column] = legs[column].astype(int)
     return EarlierPlan(folder=folder, title=title, date=date, settings=settings, routes=routes, stops=stops,
-                       depots=depots, transfers=transfers, legs=legs)
+                       depots=depots, transfers=transfers, legs=legs, meals=meals)
 
 
 @dataclass(frozen=True)

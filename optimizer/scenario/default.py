@@ -16,7 +16,9 @@ from optimizer.clock import parse_hhmm
 from optimizer.errors import InputError
 from optimizer.scenario.model import (
     DEFAULT_REACH_KM,
+    Camp,
     Depot,
+    Kitchen,
     PointSettings,
     RationSettings,
     Scenario,
@@ -83,6 +85,17 @@ FLEET = [
     ("XM-VMS", "Xe máy – shipper VinMart+ (nam)", "motorbike", 120, 6, "VM-SOUTH", "06:30", "17:30", 6, 9, 1500, 40_000, 50_000),
 ]
 
+#: The quarantine camp (illustrative assumption): returning citizens held in the dormitory of Nha Trang
+#: University. id, OSM POI id, name, kind, headcount, ward id.
+CAMPS = [("CL-KTX-NTU", 2403306427, "Khu cách ly tập trung – Ký túc xá Trường Đại học Nha Trang", "dormitory", 600,
+          "5110105")]
+#: Kitchens cooking its hot meals (illustrative assumption: restaurants closed to the public under Directive 16
+#: cooking for the camp). id, OSM POI id, name, meals per service, vans, meals per van.
+KITCHENS = [
+    ("BEP-LAC-CANH", 3093670170, "Bếp Nhà hàng Lạc Cảnh (suất ăn cách ly)", 400, 2, 250),
+    ("BEP-YENS", 4133480189, "Bếp Nhà hàng Yến's (suất ăn cách ly)", 300, 2, 200),
+]
+
 #: Zone grades (illustrative assumption, not the official map of 26/07/2021). Wards not listed are green.
 RED = ["5110101", "5110149", "5110317"]  # P. Vĩnh Hải, X. Phước Đồng, X. Vạn Thắng
 ORANGE = ["5110124", "5110131", "5110102", "5110137", "5110115", "5110301", "5110501", "5110529"]
@@ -145,6 +158,31 @@ def default_depots() -> list[Depot]:
     return depots
 
 
+def _poi_point(osm_id: int, name: str):
+    pois = datasets.read_pois()
+    found = pois[pois["osm_id"].astype(str) == str(osm_id)]
+    if found.empty:
+        raise InputError(f"POI {osm_id} ({name}) is not in the shipped POI file", file=datasets.POIS_FILE)
+    return found.geometry.iloc[0]
+
+
+def default_camps() -> tuple[list[Camp], list[Kitchen]]:
+    """The camp of :data:`CAMPS` (breakfast, lunch and dinner in the default windows) and the kitchens of
+    :data:`KITCHENS` (45-minute ride for hot meals), at their OSM POIs."""
+    camps = []
+    for camp_id, osm_id, name, kind, headcount, ward_id in CAMPS:
+        point = _poi_point(osm_id, name)
+        camps.append(Camp(id=camp_id, name=name, lon=float(point.x), lat=float(point.y), headcount=headcount,
+                          kind=kind, ward_id=ward_id, locality="Nha Trang",
+                          contact="Ban chỉ huy khu cách ly (giả định)"))
+    kitchens = []
+    for kitchen_id, osm_id, name, meals, vans, per_van in KITCHENS:
+        point = _poi_point(osm_id, name)
+        kitchens.append(Kitchen(id=kitchen_id, name=name, lon=float(point.x), lat=float(point.y),
+                                meals_per_service=meals, vans=vans, van_capacity_meals=per_van, locality="Nha Trang"))
+    return camps, kitchens
+
+
 def default_fleet() -> list[VehicleType]:
     """The vehicle types of :data:`FLEET`, each reaching as far as its profile's :data:`DEFAULT_REACH_KM`."""
     return [
@@ -163,6 +201,7 @@ def default_scenario() -> Scenario:
     Its drop points are generated from the census on the shipped truck network when first asked for
     (:func:`optimizer.demand.drop_points`).
     """
+    camps, kitchens = default_camps()
     return Scenario(
         name=NAME,
         date=DATE,
@@ -174,6 +213,8 @@ def default_scenario() -> Scenario:
         demand_points=None,
         zones=tuple(default_zones()),
         closures=(),
+        camps=tuple(camps),
+        kitchens=tuple(kitchens),
         source=None,
     )
 

@@ -24,14 +24,23 @@ import tomli_w
 
 from optimizer.clock import format_hhmm
 from optimizer.files import write_text_atomically
+from optimizer.scenario.camps import (
+    CAMP_COLUMNS,
+    CAMP_OPTIONAL,
+    KITCHEN_COLUMNS,
+    KITCHEN_OPTIONAL,
+    format_meal_windows,
+)
 from optimizer.scenario.io import CREW_COLUMNS, NO_LIMIT
 from optimizer.scenario.model import (
+    CAMPS_FILE,
     CLOSURES_FILE,
     CLOSURES_GEOJSON,
     COMMODITIES,
     DEFAULT_REACH_KM,
     DEPOTS_FILE,
     FLEET_FILE,
+    KITCHENS_FILE,
     POINTS_FILE,
     SCENARIO_FILE,
     ZONES_FILE,
@@ -122,6 +131,22 @@ def _scenario_toml(scenario: Scenario) -> str:
     return header + tomli_w.dumps(data)
 
 
+def _camp_files(scenario: Scenario) -> dict[str, str]:
+    """``camps.csv`` and ``kitchens.csv`` (none when the scenario has no camps)."""
+    if not scenario.camps and not scenario.kitchens:
+        return {}
+    return {
+        CAMPS_FILE: _csv_text(
+            [*CAMP_COLUMNS, *CAMP_OPTIONAL],
+            [[c.id, c.name, c.lon, c.lat, c.headcount, c.kind, format_meal_windows(c.meal_windows_s),
+              c.service_s / 60, c.ward_id, c.contact, c.phone] for c in scenario.camps]),
+        KITCHENS_FILE: _csv_text(
+            [*KITCHEN_COLUMNS, *KITCHEN_OPTIONAL],
+            [[k.id, k.name, k.lon, k.lat, k.meals_per_service, k.vans, k.van_capacity_meals, k.max_ride_s / 60,
+              k.load_s / 60, k.phone] for k in scenario.kitchens]),
+    }
+
+
 def export_scenario(
     scenario: Scenario,
     folder: str | Path,
@@ -199,12 +224,13 @@ def export_scenario(
             ],
         }
         files[CLOSURES_GEOJSON] = json.dumps(collection, ensure_ascii=False, indent=1)
+    files.update(_camp_files(scenario))
 
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         encoding = "utf-8-sig" if name.endswith(".csv") else "utf-8"
         write_text_atomically(folder / name, text, encoding=encoding)
-    for name in (POINTS_FILE, CLOSURES_FILE, CLOSURES_GEOJSON):
+    for name in (POINTS_FILE, CLOSURES_FILE, CLOSURES_GEOJSON, CAMPS_FILE, KITCHENS_FILE):
         if name not in files and (folder / name).exists():
             (folder / name).unlink()
     return folder

@@ -60,6 +60,9 @@ column is an error (it is usually a typo).
     ``kind`` (``osm_id`` or ``name``), ``value``, ``profiles`` (empty: all), ``label``.
 ``closures.geojson`` (optional)
     Polygon closures, one per feature; properties ``label`` (or ``name``) and ``profiles``.
+``camps.csv``, ``kitchens.csv`` (optional)
+    Quarantine camps (headcount, meal windows) and the kitchens with vans that cook their hot meals; read by
+    :mod:`optimizer.scenario.camps`.
 
 Row numbers
     Problems name the file, the row and the column. Rows are counted as a spreadsheet shows them: the
@@ -90,14 +93,17 @@ from optimizer import datasets
 from optimizer.clock import parse_hhmm
 from optimizer.errors import InputError, Problem
 from optimizer.network import Closure
+from optimizer.scenario.camps import check_camps, read_camps, read_kitchens
 from optimizer.scenario.default import default_scenario
 from optimizer.scenario.model import (
+    CAMPS_FILE,
     CLOSURES_FILE,
     CLOSURES_GEOJSON,
     COMMODITIES,
     DEFAULT_REACH_KM,
     DEPOTS_FILE,
     FLEET_FILE,
+    KITCHENS_FILE,
     LOCALITY_CODES,
     POINTS_FILE,
     SCENARIO_FILE,
@@ -640,6 +646,10 @@ def load_scenario(path: str | Path | None = None, *, strict: bool = False) -> Sc
     zones_read = _read_zones(folder, problems, strict)
     points_read = _read_points(folder, time, problems, strict)
     closures = _read_closures(folder, problems, strict)
+    camps = read_camps(folder, problems, strict=strict)
+    kitchens = read_kitchens(folder, problems, strict=strict)
+    problems += check_camps(camps, kitchens, time, camps_file=str(folder / CAMPS_FILE),
+                            kitchens_file=str(folder / KITCHENS_FILE))
     plain = [(c, r) for c, r in closures if c.kind != "polygon"]
     polygons = [(c, r) for c, r in closures if c.kind == "polygon"]
 
@@ -655,11 +665,14 @@ def load_scenario(path: str | Path | None = None, *, strict: bool = False) -> Sc
         POINTS_FILE: tuple(r for *_, r in points_read or ()),
         CLOSURES_FILE: tuple(r for _, r in plain),
         CLOSURES_GEOJSON: tuple(r for _, r in polygons),
+        CAMPS_FILE: tuple(r for _, r in camps),
+        KITCHENS_FILE: tuple(r for _, r in kitchens),
     }
     scenario = Scenario(
         name=name, date=date, description=description, settings=settings, time=time, depots=tuple(depot_list),
         vehicle_types=tuple(v for v, _ in fleet), demand_points=points, zones=tuple(zones),
-        closures=tuple(c for c, _ in plain + polygons), source=folder, source_rows=rows,
+        closures=tuple(c for c, _ in plain + polygons), camps=tuple(c for c, _ in camps),
+        kitchens=tuple(k for k, _ in kitchens), source=folder, source_rows=rows,
     )
     problems.extend(_without_follow_on(check_scenario(scenario), problems, scenario))
     if problems:

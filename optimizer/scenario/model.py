@@ -23,8 +23,8 @@ from optimizer.network import Closure
 __all__ = [
     "COMMODITIES", "GRADES", "PRIORITY_OF_GRADE", "DEPOT_KINDS", "VEHICLE_PROFILES", "LOCALITY_CODES",
     "DEFAULT_REACH_KM", "MAX_VEHICLES_PER_TYPE", "MAX_TRIPS", "SCENARIO_FILE", "DEPOTS_FILE", "FLEET_FILE", "ZONES_FILE", "POINTS_FILE",
-    "CLOSURES_FILE", "CLOSURES_GEOJSON",
-    "Depot", "VehicleType", "Vehicle", "DemandPoint", "Zone", "TimeSettings", "RationSettings",
+    "CLOSURES_FILE", "CLOSURES_GEOJSON", "CAMPS_FILE", "KITCHENS_FILE", "CAMP_KINDS", "DEFAULT_MEAL_WINDOWS",
+    "Depot", "Camp", "Kitchen", "VehicleType", "Vehicle", "DemandPoint", "Zone", "TimeSettings", "RationSettings",
     "PointSettings", "Settings", "Scenario", "complete_zones",
 ]
 
@@ -57,6 +57,14 @@ ZONES_FILE = "zones.csv"
 POINTS_FILE = "demand_points.csv"
 CLOSURES_FILE = "closures.csv"
 CLOSURES_GEOJSON = "closures.geojson"
+CAMPS_FILE = "camps.csv"
+KITCHENS_FILE = "kitchens.csv"
+
+#: What a quarantine camp is (the Hà Tĩnh conclusion of 2 August 2021 mobilises hotels, dormitories and
+#: military sites).
+CAMP_KINDS = ("hotel", "dormitory", "military", "other")
+#: Breakfast, lunch and dinner (seconds since midnight) of a camp that gives no windows.
+DEFAULT_MEAL_WINDOWS = ((6 * 3600, 7 * 3600), (10 * 3600 + 1800, 11 * 3600 + 1800), (16 * 3600 + 1800, 17 * 3600 + 1800))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -99,6 +107,82 @@ class Depot:
     approximate: bool = False
     locality: str = ""
     kind: str = "warehouse"
+
+
+@dataclass(frozen=True)
+class Camp:
+    """A quarantine camp: people held there get hot meals delivered within each meal's window.
+
+    Attributes
+    ----------
+    id, name, kind
+        Unique id, display name, one of :data:`CAMP_KINDS`.
+    lon, lat
+        WGS84 position (the gate where meals are handed over).
+    headcount
+        People to feed (one meal each per window).
+    meal_windows_s
+        ``(start, end)`` of each meal of the day, seconds since midnight, in order: a meal must arrive
+        within its window.
+    service_s
+        Time to hand the meals over at the gate.
+    ward_id, locality
+        Where it lies (from its position when the file leaves them empty).
+    contact, phone
+        Who receives the meals, for the kitchens' run sheets.
+    """
+
+    id: str
+    name: str
+    lon: float
+    lat: float
+    headcount: int
+    meal_windows_s: tuple[tuple[int, int], ...] = DEFAULT_MEAL_WINDOWS
+    kind: str = "other"
+    service_s: int = 600
+    ward_id: str = ""
+    locality: str = ""
+    contact: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Kitchen:
+    """A kitchen cooking hot meals for the camps, with its own vans.
+
+    Attributes
+    ----------
+    id, name
+        Unique id and display name.
+    lon, lat
+        WGS84 position.
+    meals_per_service
+        Meals it cooks for one meal service (breakfast, lunch or dinner).
+    vans, van_capacity_meals
+        Its vans (road profile ``truck``) and the meals one carries.
+    max_ride_s
+        Longest time from leaving the kitchen to handing a meal over (hot meals: 45 minutes).
+    load_s
+        Time to load a van before it leaves.
+    locality, phone
+        Where it lies; the kitchen's phone, for the camps.
+    """
+
+    id: str
+    name: str
+    lon: float
+    lat: float
+    meals_per_service: int
+    vans: int
+    van_capacity_meals: int
+    max_ride_s: int = 45 * 60
+    load_s: int = 600
+    locality: str = ""
+    phone: str = ""
+
+    def van_ids(self) -> list[str]:
+        """``<id>-V01`` … for the kitchen's vans."""
+        return [f"{self.id}-V{k:02d}" for k in range(1, self.vans + 1)]
 
 
 @dataclass(frozen=True)
@@ -370,6 +454,8 @@ class Scenario:
         One :class:`Zone` per ward (all 67 wards; ones not listed in ``zones.csv`` are green).
     closures
         Roads blocked that day (:class:`optimizer.network.Closure`).
+    camps, kitchens
+        Quarantine camps and the kitchens cooking their meals (none: no meal runs).
     source
         Folder the scenario was loaded from (``None`` for the embedded default).
     """
@@ -384,6 +470,8 @@ class Scenario:
     demand_points: tuple[DemandPoint, ...] | None = None
     zones: tuple[Zone, ...] = ()
     closures: tuple[Closure, ...] = ()
+    camps: tuple[Camp, ...] = ()
+    kitchens: tuple[Kitchen, ...] = ()
     source: Path | None = None
     #: File name → spreadsheet row of each object read from it (set by :func:`load_scenario`; problems
     #: found later name these rows). Not part of equality.

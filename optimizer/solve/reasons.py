@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Reason", "REASONS", "REASON_CODES", "TRANSFER_REASONS", "reason_text"]
+__all__ = ["Reason", "REASONS", "REASON_CODES", "TRANSFER_REASONS", "MEAL_REASONS", "reason_text"]
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,20 @@ TRANSFER_REASONS: dict[str, Reason] = {r.code: r for r in (
            "The locality's own depots lack the stock"),
 )}
 
+#: Why a camp's meals could not be delivered (:attr:`optimizer.plan.Plan.meals`), in the order they are tested.
+MEAL_REASONS: dict[str, Reason] = {r.code: r for r in (
+    Reason("meal_unreachable", "Không có đường từ bếp nào tới khu cách ly",
+           "No road leads from any kitchen to the camp"),
+    Reason("meal_ride_time", "Không bếp nào tới kịp trong thời gian tối đa để suất ăn còn nóng",
+           "No kitchen reaches the camp within the longest ride time for hot meals"),
+    Reason("kitchen_capacity", "Các bếp trong tầm đã nấu hết công suất cho bữa này",
+           "The kitchens within reach cook no more meals for this service"),
+    Reason("kitchen_vans", "Không đủ xe của bếp để giao kịp khung giờ bữa ăn",
+           "Not enough kitchen vans to arrive within the meal's window"),
+)}
+
 
 def reason_text(code: str, lang: str = "vi") -> str:
-    """The text of a reason (or transfer reason) code in ``lang`` (``'vi'`` or ``'en'``)."""
-    reason = REASONS.get(code) or TRANSFER_REASONS[code]
+    """The text of a reason (transfer or meal reason) code in ``lang`` (``'vi'`` or ``'en'``)."""
+    reason = REASONS.get(code) or TRANSFER_REASONS.get(code) or MEAL_REASONS[code]
     return reason.en if lang == "en" else reason.vi
