@@ -63,7 +63,7 @@ def _kitchen_html(kitchen: str, runs: pd.DataFrame, f: Fmt, text: Mapping[str, s
     first = runs.iloc[0]
     body = "".join(
         f"<tbody><tr class='group'><th colspan={len(heads)}>{text['meal']} {meal} — "
-        f"{f.num(group['meals'].sum())} {text['meals'].lower()}</th></tr>{_service_rows(group, f, text)}</tbody>"
+        f"{f.num(group['meals'].sum())} {text['meals_unit']}</th></tr>{_service_rows(group, f, text)}</tbody>"
         for meal, group in runs.groupby("meal"))
     return (f"<section class='sheet'><h1>{text['kitchen']}: {esc(first['kitchen'])} ({esc(kitchen)})</h1>"
             f"<p class='meta'>{text['max_ride'].format(n=f.num(first['max_ride_min'], 0))}</p>"
