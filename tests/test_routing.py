@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from checker import check_plan, plan_cost
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from optimizer.errors import InputError
@@ -492,6 +492,8 @@ def test_checker_catches_violations():
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# A single visit once sent OR-Tools' ruin-and-recreate into a loop past every limit.
+@example(seed=4756, n=1, trips=1, capacity=1000.0, metaheuristic="ruin_recreate")
 @given(
     seed=st.integers(0, 10_000),
     n=st.integers(1, 12),

@@ -426,7 +426,9 @@ class _Model:
         if budget:
             work = _WORK_PER_SOLUTION * budget
             self.routing.AddSearchMonitor(self.routing.solver().Limit(_NO_TIME_MS, work, work, _NO_LIMIT, True, True))
-        if self.metaheuristic == "ruin_recreate":
+        # OR-Tools' ruin-and-recreate can loop without end (past every limit) on a model of a single visit,
+        # where there is nothing to ruin: such a model gets the local search from ``start`` instead.
+        if self.metaheuristic == "ruin_recreate" and len(self.chunk_ids) > 1:
             # Iterated local search builds its own first solution: lock it to ``start``'s routes, which
             # cheapest insertion then completes with nothing better to add.
             params = self._parameters("LOCAL_CHEAPEST_INSERTION", deadline, budget)
@@ -434,6 +436,9 @@ class _Model:
             best = self.routing.SolveWithIteratedLocalSearch(params)
         else:
             params = self._parameters("ALL_UNPERFORMED", deadline, budget)
+            if params.use_iterated_local_search:  # the single visit: a descent to the local optimum
+                params.use_iterated_local_search = False
+                params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
             best = self.routing.SolveFromAssignmentWithParameters(start, params)
         # Without a budget only the clock ends the search.
         return self._routes(best or start), not budget or self._cut(deadline)
