@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from optimizer.clock import format_hhmm
 from optimizer.outputs.fmt import Fmt, esc, zone_key
 from optimizer.outputs.fmt import missing as _missing
 from optimizer.outputs.kpis import closed_depots
 from optimizer.outputs.style import SERVED_CLASSES, VEHICLE_COLOURS, ZONE_COLOURS
-from optimizer.plan import Plan
+from optimizer.plan import Plan, meal_kpis
 
 #: Simplification tolerance (degrees) of drawn geometry: ~1 m for roads, ~20 m for ward outlines.
 ROAD_TOLERANCE = 1e-5
@@ -392,11 +393,10 @@ def camp_items(plan: Plan, f: Fmt) -> list[list]:
         position = _e5(first["lat"], first["lon"])
         if position is None:
             continue
-        delivered = group[group["status"] == "delivered"]
-        needed = int(group.drop_duplicates("meal")["headcount"].sum())
-        got = int(delivered["meals"].sum())
+        figures = meal_kpis(group)
+        needed, got = figures["meals_needed"], figures["meals_delivered"]
         lines = [(f"{t['meal']} {r['meal']} ({esc(r['window'])})",
-                  f"{esc(r['arrival'])[:5]} · {f.num(r['meals'])} · {esc(r['kitchen'])} ({esc(r['van_id'])})"
+                  f"{format_hhmm(r['arrival_s'], exact=False)} · {f.num(r['meals'])} · {esc(r['kitchen'])} ({esc(r['van_id'])})"
                   if r["status"] == "delivered" else
                   f'<span class="w">{f.num(r["meals"])} · {f.reason(r["reason_code"], r["reason"])}</span>')
                  for _, r in group.sort_values(["meal", "arrival_s"]).iterrows()]

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from optimizer.clock import format_hhmm
+from optimizer.clock import format_hhmm, parse_hhmm
 from optimizer.outputs.fmt import Fmt, esc
 from optimizer.outputs.resources import labels, reason_words
 from optimizer.outputs.sheets import html_document
@@ -53,8 +53,9 @@ def _service_rows(group: pd.DataFrame, f: Fmt, text: Mapping[str, str]) -> str:
 
 def _leaves(row: pd.Series, text: Mapping[str, str]) -> str:
     """When the van leaves, with when it loads and is back."""
-    return (f"{format_hhmm(row['depart_s'], exact=False)}<br><small>{text['load']} {esc(row['load'])[:5]} · "
-            f"{text['back']} {esc(row['back'])[:5]}</small>")
+    return (f"{format_hhmm(row['depart_s'], exact=False)}<br><small>{text['load']} "
+            f"{format_hhmm(parse_hhmm(row['load']), exact=False)} · {text['back']} "
+            f"{format_hhmm(row['return_s'], exact=False)}</small>")
 
 
 def _kitchen_html(kitchen: str, runs: pd.DataFrame, f: Fmt, text: Mapping[str, str]) -> str:
